@@ -1,0 +1,61 @@
+using System.Numerics;
+using Derain.Tensors.Kernels.Managed;
+
+namespace Derain.Tensors.Kernels;
+
+/// <summary>
+/// Chooses the backend that runs float32 kernels (oneDNN when libdnnl.so.2 loads, the managed kernels
+/// otherwise, with a one-line notice) and holds the thread-count setting both follow. Float64 always runs on
+/// the managed kernels. Set DERAIN_BACKEND=managed to force the managed backend and DERAIN_THREADS=N to set
+/// the thread count (default: all cores).
+/// </summary>
+public static class KernelBackend
+{
+    private static IKernels? _float32;
+    private static int _threads = ReadThreadsSetting();
+
+    /// <summary>The backend for element type <typeparamref name="T"/>.</summary>
+    public static IKernels For<T>() => typeof(T) == typeof(float) ? Float32 : ManagedKernels.Instance;
+
+    /// <summary>The backend for <paramref name="dtype"/>.</summary>
+    public static IKernels For(DType dtype) => dtype == DType.Float32 ? Float32 : ManagedKernels.Instance;
+
+    /// <summary>The float32 backend in use (chosen on first use).</summary>
+    public static IKernels Float32
+    {
+        get => _float32 ??= Choose();
+        set => _float32 = value;
+    }
+
+    /// <summary>Threads every backend may use; set before the first oneDNN call to take effect there.</summary>
+    public static int Threads
+    {
+        get => _threads;
+        set => _threads = Math.Max(1, value);
+    }
+
+    /// <summary>Called by the backend chooser; a hook the oneDNN layer fills in (null when absent).</summary>
+    internal static Func<IKernels?>? TryCreateNative { get; set; }
+
+    private static IKernels Choose()
+    {
+        var want = Environment.GetEnvironmentVariable("DERAIN_BACKEND");
+        if (string.Equals(want, "managed", StringComparison.OrdinalIgnoreCase)) return ManagedKernels.Instance;
+        var native = TryCreateNative?.Invoke();
+        if (native is not null) return native;
+        return ManagedKernels.Instance;
+    }
+
+    private static int ReadThreadsSetting()
+    {
+        var s = Environment.GetEnvironmentVariable("DERAIN_THREADS");
+        return int.TryParse(s, out int n) && n > 0 ? n : Environment.ProcessorCount;
+    }
+
+    /// <summary>Options for managed Parallel.For loops that follow <see cref="Threads"/>.</summary>
+    internal static ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = _threads };
+
+    /// <summary>True for the element types kernels support.</summary>
+    internal static bool IsSupported<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+}
