@@ -1,0 +1,18 @@
+using System.Numerics;
+
+namespace Derain.Tensors.Kernels;
+
+public partial interface IKernels
+{
+    /// <summary>y = conv(x, w) + bias (bias empty: none). Shapes per <see cref="ConvGeometry"/>; y is overwritten.</summary>
+    void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>dx = the adjoint of conv(·, w) applied to dy (also the forward of a transposed conv); dx is overwritten.</summary>
+    void ConvBackwardData<T>(ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>dw (and dbias, unless empty) from x and dy; both are overwritten.</summary>
+    void ConvBackwardWeights<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+}
