@@ -43,7 +43,7 @@ public static class Golden
     /// <summary>Compares a tensor with a golden array (shape and values).</summary>
     public static void AssertClose(NpyArray expected, Tensor actual, double rtol, double atol, string what)
     {
-        Assert.True(expected.Shape.SequenceEqual(actual.Shape.ToArray()), $"{what}: shape {actual.Shape}, expected {Shape.Format(expected.Shape)}.");
+        Assert.True(expected.Shape.SequenceEqual(actual.Shape.ToArray()), $"{what}: shape {actual.Shape}, expected [{string.Join(", ", expected.Shape)}].");
         AssertClose(expected.Data, actual.ToDoubleArray(), rtol, atol, what);
     }
 }
