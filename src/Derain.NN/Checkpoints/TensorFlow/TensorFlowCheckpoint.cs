@@ -133,6 +133,13 @@ public sealed class TensorFlowCheckpoint : ICheckpointReader
         return Tensor.Wrap(values, shape);
     }
 
+    /// <summary>Where a tensor's bytes are: data file, offset and length (for diagnostics and tests).</summary>
+    internal (string DataPath, long Offset, long Size) Locate(string name)
+    {
+        var e = _bundleEntries.TryGetValue(name, out var found) ? found : throw new KeyNotFoundException($"{IndexPath}: no tensor named '{name}'.");
+        return (_shardPaths[e.ShardId], e.Offset, e.Size);
+    }
+
     /// <summary>Closes the data shards.</summary>
     public void Dispose()
     {
