@@ -23,7 +23,8 @@ internal static class TableBlock
     /// <param name="handle">Where the block is.</param>
     /// <param name="tableEnd">Where blocks may end (the footer's start).</param>
     /// <param name="what">Names the block in errors (file and role).</param>
-    public static List<TableEntry> Read(byte[] file, BlockHandle handle, int tableEnd, string what)
+    /// <param name="keyBudget">Bytes of decoded keys still allowed; decreased by this block's keys.</param>
+    public static List<TableEntry> Read(byte[] file, BlockHandle handle, int tableEnd, string what, ref long keyBudget)
     {
         if (handle.Offset > (ulong)tableEnd || handle.Size > (ulong)tableEnd - handle.Offset
             || handle.Offset + handle.Size + BlockHandle.TrailerSize > (ulong)tableEnd)
@@ -31,7 +32,7 @@ internal static class TableBlock
         int start = (int)handle.Offset;
         int size = (int)handle.Size;
         VerifyTrailer(file, start, size, what);
-        return DecodeEntries(file, start, size, what);
+        return DecodeEntries(file, start, size, what, ref keyBudget);
     }
 
     private static void VerifyTrailer(byte[] file, int start, int size, string what)
@@ -48,7 +49,7 @@ internal static class TableBlock
             throw new InvalidDataException($"{what}: block at byte {start} has unknown compression type {type}.");
     }
 
-    private static List<TableEntry> DecodeEntries(byte[] file, int start, int size, string what)
+    private static List<TableEntry> DecodeEntries(byte[] file, int start, int size, string what, ref long keyBudget)
     {
         if (size < 4)
             throw new InvalidDataException($"{what}: block at byte {start} has {size} bytes, too few for its restart count.");
@@ -73,6 +74,11 @@ internal static class TableBlock
                 throw new InvalidDataException($"{where}: shares {shared} key bytes with a previous key of {previous.Length}.");
             if ((long)unshared + valueLength > restartsStart - pos)
                 throw new InvalidDataException($"{where}: key and value ({unshared} + {valueLength} bytes) run past the entries region.");
+            // Prefix sharing lets a small hostile block describe huge keys (each entry repeating the whole
+            // previous key); the budget bounds the memory that decoding may take.
+            keyBudget -= shared + unshared;
+            if (keyBudget < 0)
+                throw new InvalidDataException($"{where}: the table's keys decode to more bytes than any checkpoint index holds; the file is corrupt or hostile.");
             var key = new byte[shared + unshared];
             previous.AsSpan(0, shared).CopyTo(key);
             file.AsSpan(pos, unshared).CopyTo(key.AsSpan(shared));

@@ -8,13 +8,17 @@ namespace Derain.NN.Checkpoints.TensorFlow;
 /// </summary>
 internal static class TableFile
 {
+    /// <summary>Total decoded key bytes allowed per table: tensor names are short, so real indexes stay far below.</summary>
+    public const long MaxKeyBytes = 256L << 20;
+
     /// <summary>All key/value pairs in key order, every block's CRC verified.</summary>
     public static List<TableEntry> ReadAll(byte[] file, string path)
     {
+        long keyBudget = MaxKeyBytes;
         var footer = TableFooter.Decode(file, path);
         int tableEnd = file.Length - TableFooter.Size;
-        TableBlock.Read(file, footer.MetaIndex, tableEnd, $"{path}: metaindex block");
-        var index = TableBlock.Read(file, footer.Index, tableEnd, $"{path}: index block");
+        TableBlock.Read(file, footer.MetaIndex, tableEnd, $"{path}: metaindex block", ref keyBudget);
+        var index = TableBlock.Read(file, footer.Index, tableEnd, $"{path}: index block", ref keyBudget);
 
         var all = new List<TableEntry>();
         byte[]? lastKey = null;
@@ -22,7 +26,7 @@ internal static class TableFile
         {
             string what = $"{path}: data block";
             var handle = BlockHandle.DecodeExact(indexEntry.Value, $"{path}: index block entry");
-            var block = TableBlock.Read(file, handle, tableEnd, what);
+            var block = TableBlock.Read(file, handle, tableEnd, what, ref keyBudget);
             foreach (var entry in block)
             {
                 // Keys must strictly ascend across the whole table and stay at or below their block's
