@@ -124,8 +124,8 @@ public sealed class TensorFlowCheckpoint : ICheckpointReader
         int elementSize = TensorFlowDataTypes.ConvertibleElementSize(entry.DType);
         if (elementSize == 0)
             throw new NotSupportedException($"{IndexPath}: '{name}' is {TensorFlowDataTypes.Name(entry.DType)}, which has no float32 value.");
-        if (entry.Dims.Length > Derain.Tensors.Shape.MaxRank)
-            throw new NotSupportedException($"{IndexPath}: '{name}' has rank {entry.Dims.Length}; tensors have at most {Derain.Tensors.Shape.MaxRank} dimensions.");
+        if (entry.Dims.Length > Shape.MaxRank)
+            throw new NotSupportedException($"{IndexPath}: '{name}' has rank {entry.Dims.Length}; tensors have at most {Shape.MaxRank} dimensions.");
 
         var shape = entry.Dims.Select(d => (int)d).ToArray();
         var values = new float[checked((int)(entry.Size / elementSize))];
