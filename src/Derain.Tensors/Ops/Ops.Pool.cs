@@ -125,34 +125,36 @@ public static partial class Ops
             T* xa = pa, xb = pb;
             StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
             {
+                int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW;
                 for (long p = start; p < end; p++)
                 {
                     T* x = backward ? xb + p * inPlane : xa + p * inPlane;
                     T* y = backward ? xa + p * outPlane : xb + p * outPlane;
                     if (backward) new Span<T>(x, inPlane).Clear();
-                    for (int oh = 0; oh < g.OH; oh++)
-                        for (int ow = 0; ow < g.OW; ow++)
+                    for (int oh = 0; oh < oh_; oh++)
+                        for (int ow = 0; ow < ow_; ow++)
                         {
-                            int h0 = oh * g.SH - g.PH, w0 = ow * g.SW - g.PW;
-                            int h1 = Math.Min(h0 + g.KH, g.H + g.PH), w1 = Math.Min(w0 + g.KW, g.W + g.PW);
+                            int h0 = oh * sh - ph, w0 = ow * sw - pw;
+                            int h1 = Math.Min(h0 + kh, h_ + ph), w1 = Math.Min(w0 + kw, w_ + pw);
                             int poolSize = (h1 - h0) * (w1 - w0);
                             h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                            h1 = Math.Min(h1, g.H); w1 = Math.Min(w1, g.W);
+                            h1 = Math.Min(h1, h_); w1 = Math.Min(w1, w_);
                             int div = mode.DivisorOverride > 0 ? mode.DivisorOverride
                                 : mode.CountIncludePad ? poolSize : (h1 - h0) * (w1 - w0);
-                            T* yo = y + oh * g.OW + ow;
+                            T* yo = y + oh * ow_ + ow;
                             if (h1 <= h0 || w1 <= w0) { if (!backward) *yo = T.Zero; continue; }
                             if (backward)
                             {
                                 T share = *yo / T.CreateTruncating(div);
                                 for (int h = h0; h < h1; h++)
-                                    for (int w = w0; w < w1; w++) x[h * g.W + w] += share;
+                                    for (int w = w0; w < w1; w++) x[h * w_ + w] += share;
                             }
                             else
                             {
                                 T sum = T.Zero;
                                 for (int h = h0; h < h1; h++)
-                                    for (int w = w0; w < w1; w++) sum += x[h * g.W + w];
+                                    for (int w = w0; w < w1; w++) sum += x[h * w_ + w];
                                 *yo = sum / T.CreateTruncating(div);
                             }
                         }
@@ -171,30 +173,34 @@ public static partial class Ops
             T* xs = px, ys = py;
             StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
             {
+                // Locals: stores through the output pointers would otherwise make the JIT reload every size.
+                int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW, dh = g.DH, dw = g.DW;
                 for (long p = start; p < end; p++)
                 {
                     T* xp = xs + p * inPlane;
-                    for (int oh = 0; oh < g.OH; oh++)
+                    T* yp = ys + p * outPlane;
+                    var ip = indices.AsSpan((int)(p * outPlane), outPlane);
+                    for (int oh = 0; oh < oh_; oh++)
                     {
-                        int h0 = oh * g.SH - g.PH;
-                        int h1 = Math.Min(h0 + (g.KH - 1) * g.DH + 1, g.H);
-                        while (h0 < 0) h0 += g.DH;
-                        for (int ow = 0; ow < g.OW; ow++)
+                        int h0 = oh * sh - ph;
+                        int h1 = Math.Min(h0 + (kh - 1) * dh + 1, h_);
+                        while (h0 < 0) h0 += dh;
+                        for (int ow = 0; ow < ow_; ow++)
                         {
-                            int w0 = ow * g.SW - g.PW;
-                            int w1 = Math.Min(w0 + (g.KW - 1) * g.DW + 1, g.W);
-                            while (w0 < 0) w0 += g.DW;
-                            int best = h0 * g.W + w0;
+                            int w0 = ow * sw - pw;
+                            int w1 = Math.Min(w0 + (kw - 1) * dw + 1, w_);
+                            while (w0 < 0) w0 += dw;
+                            int best = h0 * w_ + w0;
                             T max = T.NegativeInfinity;
-                            for (int h = h0; h < h1; h += g.DH)
-                                for (int w = w0; w < w1; w += g.DW)
+                            for (int h = h0; h < h1; h += dh)
+                                for (int w = w0; w < w1; w += dw)
                                 {
-                                    T v = xp[h * g.W + w];
-                                    if (v > max || T.IsNaN(v)) { max = v; best = h * g.W + w; }
+                                    T v = xp[h * w_ + w];
+                                    if (v > max || T.IsNaN(v)) { max = v; best = h * w_ + w; }
                                 }
-                            long o = p * outPlane + oh * g.OW + ow;
-                            ys[o] = max;
-                            indices[o] = best;
+                            yp[oh * ow_ + ow] = max;
+                            ip[oh * ow_ + ow] = best;
                         }
                     }
                 }

@@ -106,7 +106,11 @@ public static partial class Ops
         }
     }
 
-    /// <summary>One output row per (n, c, i, j): rows are independent, so they are split across threads.</summary>
+    /// <summary>
+    /// One output row per (n, c, i, j): rows are independent, so they are split across threads. Sizes are
+    /// copied into locals because stores through the output pointer would otherwise force the JIT to reload
+    /// them from the geometry object on every element.
+    /// </summary>
     private static unsafe void Im2Col<T>(ReadOnlySpan<T> x, Span<T> y, UnfoldGeometry g) where T : unmanaged
     {
         int kk = g.KH * g.KW, ckk = g.C * kk, l = g.L;
@@ -116,24 +120,25 @@ public static partial class Ops
             T* xs = px, ys = py;
             StridedCopy.ForRanges((long)g.N * ckk, l, (start, end) =>
             {
+                int c_ = g.C, h_ = g.H, w_ = g.W, kw = g.KW, oh_ = g.OH, ow_ = g.OW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW, dh = g.DH, dw = g.DW;
                 for (long row = start; row < end; row++)
                 {
                     int n = (int)(row / ckk), rc = (int)(row % ckk);
-                    int c = rc / kk, i = rc % kk / g.KW, j = rc % g.KW;
-                    T* plane = xs + ((long)n * g.C + c) * g.H * g.W;
+                    int c = rc / kk, i = rc % kk / kw, j = rc % kw;
+                    T* plane = xs + ((long)n * c_ + c) * h_ * w_;
                     T* dst = ys + row * l;
                     var (lo, hi) = g.ValidColumns(j);
-                    int w0 = j * g.DW - g.PW;
-                    for (int oh = 0; oh < g.OH; oh++, dst += g.OW)
+                    int w0 = j * dw - pw;
+                    for (int oh = 0; oh < oh_; oh++, dst += ow_)
                     {
-                        int h = oh * g.SH - g.PH + i * g.DH;
-                        var line = new Span<T>(dst, g.OW);
-                        if ((uint)h >= (uint)g.H) { line.Clear(); continue; }
-                        line[..lo].Clear();
-                        line[hi..].Clear();
-                        T* src = plane + (long)h * g.W + w0;
-                        if (g.SW == 1) new ReadOnlySpan<T>(src + lo, hi - lo).CopyTo(line[lo..hi]);
-                        else for (int ow = lo; ow < hi; ow++) dst[ow] = src[ow * g.SW];
+                        int h = oh * sh - ph + i * dh;
+                        if ((uint)h >= (uint)h_) { new Span<T>(dst, ow_).Clear(); continue; }
+                        for (int ow = 0; ow < lo; ow++) dst[ow] = default;
+                        for (int ow = hi; ow < ow_; ow++) dst[ow] = default;
+                        T* src = plane + (long)h * w_ + w0;
+                        if (sw == 1) new ReadOnlySpan<T>(src + lo, hi - lo).CopyTo(new Span<T>(dst + lo, hi - lo));
+                        else for (int ow = lo, si = lo * sw; ow < hi; ow++, si += sw) dst[ow] = src[si];
                     }
                 }
             });
@@ -150,28 +155,30 @@ public static partial class Ops
             T* xs = px, ys = py;
             StridedCopy.ForRanges((long)g.N * g.C, (long)kk * l, (start, end) =>
             {
+                int h_ = g.H, w_ = g.W, kh = g.KH, kw = g.KW, oh_ = g.OH, ow_ = g.OW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW, dh = g.DH, dw = g.DW;
                 for (long p = start; p < end; p++)
                 {
                     T* plane = ys + p * hw;
                     new Span<T>(plane, hw).Clear();
-                    for (int i = 0; i < g.KH; i++)
-                        for (int j = 0; j < g.KW; j++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
                         {
                             var (lo, hi) = g.ValidColumns(j);
                             if (hi <= lo) continue;
-                            int w0 = j * g.DW - g.PW;
-                            T* src = xs + (p * kk + i * g.KW + j) * l;
-                            for (int oh = 0; oh < g.OH; oh++, src += g.OW)
+                            int w0 = j * dw - pw;
+                            T* src = xs + (p * kk + i * kw + j) * l;
+                            for (int oh = 0; oh < oh_; oh++, src += ow_)
                             {
-                                int h = oh * g.SH - g.PH + i * g.DH;
-                                if ((uint)h >= (uint)g.H) continue;
-                                T* dst = plane + (long)h * g.W + w0;
-                                if (g.SW == 1)
+                                int h = oh * sh - ph + i * dh;
+                                if ((uint)h >= (uint)h_) continue;
+                                T* dst = plane + (long)h * w_ + w0;
+                                if (sw == 1)
                                 {
                                     var d = new Span<T>(dst + lo, hi - lo);
                                     TensorPrimitives.Add(d, new ReadOnlySpan<T>(src + lo, hi - lo), d);
                                 }
-                                else for (int ow = lo; ow < hi; ow++) dst[ow * g.SW] += src[ow];
+                                else for (int ow = lo, di = lo * sw; ow < hi; ow++, di += sw) dst[di] += src[ow];
                             }
                         }
                 }

@@ -172,6 +172,13 @@ internal static unsafe class StridedCopy
                 T* d = dst + o * inner;
                 if (si == 1) new ReadOnlySpan<T>(s, inner).CopyTo(new Span<T>(d, inner));
                 else if (si == 0) new Span<T>(d, inner).Fill(*s);
+                else if (si == -1)
+                {
+                    // A reversed run: copy it forwards, then reverse in place (both vectorised).
+                    var run = new Span<T>(d, inner);
+                    new ReadOnlySpan<T>(s - (inner - 1), inner).CopyTo(run);
+                    run.Reverse();
+                }
                 else for (int j = 0; j < inner; j++) d[j] = s[(long)j * si];
                 off = Advance(idx, dims, strides, off);
             }
@@ -206,6 +213,7 @@ internal static unsafe class StridedCopy
         long tilesA = (na + Tile - 1) / Tile;
         ForRanges(batch * tilesA, (long)Tile * nb, (start, end) =>
         {
+            T* buffer = stackalloc T[Tile * Tile];
             for (long item = start; item < end; item++)
             {
                 long m = item / tilesA;
@@ -218,15 +226,20 @@ internal static unsafe class StridedCopy
                     so += i * batchSrc[k];
                     dO += i * batchDst[k];
                 }
+                // Stage each block in a small buffer: source rows are read contiguously along a, destination
+                // rows written contiguously along b, and only the L1-resident buffer is accessed with a stride.
+                // Reading or writing the large-stride side directly would touch Tile lines a power-of-two
+                // apart, which map to the same cache set and evict each other.
                 for (int b0 = 0; b0 < nb; b0 += Tile)
                 {
-                    int b1 = Math.Min(b0 + Tile, nb);
-                    for (int ia = a0; ia < a1; ia++)
+                    int b1 = Math.Min(b0 + Tile, nb), bn = b1 - b0, an = a1 - a0;
+                    for (int ib = 0; ib < bn; ib++)
                     {
-                        T* s = src + so + ia;
-                        T* d = dst + dO + (long)ia * da;
-                        for (int ib = b0; ib < b1; ib++) d[ib] = s[(long)ib * sb];
+                        T* s = src + so + (long)(b0 + ib) * sb + a0;
+                        for (int ia = 0; ia < an; ia++) buffer[ia * Tile + ib] = s[ia];
                     }
+                    for (int ia = 0; ia < an; ia++)
+                        new ReadOnlySpan<T>(buffer + ia * Tile, bn).CopyTo(new Span<T>(dst + dO + (long)(a0 + ia) * da + b0, bn));
                 }
             }
         });
