@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using Derain.Tensors.Autograd;
 
 namespace Derain.Tensors;
@@ -64,35 +66,36 @@ public static partial class Ops
     }
 
     private static void IndexAddKernel<T>(ReadOnlySpan<T> gy, Span<T> gx, ReadOnlySpan<int> index, SliceGeometry g)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = index.Length;
         for (int o = 0; o < g.Outer; o++)
             for (int j = 0; j < n; j++)
             {
                 var dst = gx.Slice((o * g.Size + index[j]) * g.Inner, g.Inner);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, gy.Slice((o * n + j) * g.Inner, g.Inner), dst);
+                TensorPrimitives.Add(dst, gy.Slice((o * n + j) * g.Inner, g.Inner), dst);
             }
     }
 
     /// <summary>
-    /// Walks the index tensor row-major; each position reads (gather) or accumulates into (scatter_add) the
-    /// input element with the same coordinates except along <paramref name="dim"/>, where the index applies.
+    /// Walks the index tensor row-major. Position i pairs <paramref name="part"/>[i] with the element of
+    /// <paramref name="full"/> (shape <paramref name="fullShape"/>) at the same coordinates except along
+    /// <paramref name="dim"/>, where the index applies: gather copies full → part, scatter_add adds part → full.
     /// </summary>
-    private static void GatherKernel<T>(Span<T> x, Shape xShape, Span<T> y, IndexTensor index, int dim, bool scatter)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private static void GatherKernel<T>(Span<T> full, Shape fullShape, Span<T> part, IndexTensor index, int dim, bool scatter)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int r = index.Rank, n = index.NumElements;
         if (n == 0) return;
-        var xStrides = xShape.Strides();
+        var xStrides = fullShape.Strides();
         var ids = index.Span;
         var pos = new int[r];
         int baseOff = 0;
         for (int i = 0; i < n; i++)
         {
             int off = baseOff + ids[i] * xStrides[dim];
-            if (scatter) x[off] += y[i];
-            else y[i] = x[off];
+            if (scatter) full[off] += part[i];
+            else part[i] = full[off];
             for (int k = r - 1; k >= 0; k--)
             {
                 if (k != dim) baseOff += xStrides[k];
