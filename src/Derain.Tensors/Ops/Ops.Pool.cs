@@ -1,0 +1,247 @@
+using System.Numerics;
+using Derain.Tensors.Autograd;
+using Derain.Tensors.Kernels.Managed;
+
+namespace Derain.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// torch.nn.functional.avg_pool2d on [N, C, H, W] or [C, H, W]. <paramref name="stride"/> defaults to the
+    /// kernel size. The divisor follows PyTorch exactly: with <paramref name="countIncludePad"/> it counts the
+    /// window clipped to the padded image (so ceil-mode windows hanging past the padding count less), without
+    /// it only the input elements; <paramref name="divisorOverride"/> replaces both.
+    /// </summary>
+    public static Tensor AvgPool2d(Tensor x, int[] kernelSize, int[]? stride = null, int[]? padding = null,
+        bool ceilMode = false, bool countIncludePad = true, int? divisorOverride = null)
+    {
+        x.ThrowIfDisposed();
+        if (divisorOverride is <= 0)
+            throw ShapeError("AvgPool2d", $"divisor override {divisorOverride} must be positive (input {x.Shape}).");
+        var g = PoolGeometry.Create("AvgPool2d", x.Shape, kernelSize, stride, padding, [1, 1], ceilMode);
+        var y = Tensor.Empty(g.OutShape(x.Shape), x.DType);
+        var mode = new AvgMode(countIncludePad, divisorOverride ?? 0);
+        if (x.DType == DType.Float32) AvgPoolKernel(x.Span<float>(), y.Span<float>(), g, mode, backward: false);
+        else AvgPoolKernel(x.Span<double>(), y.Span<double>(), g, mode, backward: false);
+        return GradNode.Record(y, new AvgPoolBackward(g, mode, x.Shape), x);
+    }
+
+    /// <summary>torch.nn.functional.avg_pool2d with a square kernel (stride defaults to the kernel size).</summary>
+    public static Tensor AvgPool2d(Tensor x, int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true)
+        => AvgPool2d(x, [kernelSize, kernelSize], [stride ?? kernelSize, stride ?? kernelSize], [padding, padding], ceilMode, countIncludePad);
+
+    /// <summary>
+    /// torch.nn.functional.max_pool2d on [N, C, H, W] or [C, H, W]: padding never wins (it is −∞), and within a
+    /// window the first maximum in row-major order is taken (a NaN replaces it, the last NaN winning), as
+    /// PyTorch's CPU kernel does. The backward pass routes each gradient to that position.
+    /// </summary>
+    public static Tensor MaxPool2d(Tensor x, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
+        => MaxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode).Values;
+
+    /// <summary>torch.nn.functional.max_pool2d with a square kernel (stride defaults to the kernel size).</summary>
+    public static Tensor MaxPool2d(Tensor x, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
+        => MaxPool2d(x, [kernelSize, kernelSize], [stride ?? kernelSize, stride ?? kernelSize], [padding, padding], [dilation, dilation], ceilMode);
+
+    /// <summary>
+    /// torch.nn.functional.max_pool2d(return_indices=True): the pooled values and, for each, the flat position
+    /// h·W + w of the chosen element within its input plane.
+    /// </summary>
+    public static (Tensor Values, IndexTensor Indices) MaxPool2dWithIndices(Tensor x, int[] kernelSize, int[]? stride = null,
+        int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
+    {
+        x.ThrowIfDisposed();
+        var g = PoolGeometry.Create("MaxPool2d", x.Shape, kernelSize, stride, padding, dilation ?? [1, 1], ceilMode);
+        var outShape = g.OutShape(x.Shape);
+        var y = Tensor.Empty(outShape, x.DType);
+        var idx = new int[outShape.NumElements];
+        if (x.DType == DType.Float32) MaxPoolKernel(x.Span<float>(), y.Span<float>(), idx, g);
+        else MaxPoolKernel(x.Span<double>(), y.Span<double>(), idx, g);
+        var indices = new IndexTensor(outShape, idx);
+        return (GradNode.Record(y, new MaxPoolBackward(g, indices, x.Shape), x), indices);
+    }
+
+    /// <summary>Planes (N·C), input and output plane sizes, kernel, stride, padding and dilation of a 2-D pooling.</summary>
+    private sealed record PoolGeometry(int Planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int OH, int OW)
+    {
+        public Shape OutShape(Shape input)
+        {
+            var d = input.ToArray();
+            d[^2] = OH; d[^1] = OW;
+            return new Shape(d);
+        }
+
+        public static PoolGeometry Create(string op, Shape x, int[] kernel, int[]? stride, int[]? padding, int[] dilation, bool ceil)
+        {
+            if (x.Rank is not (3 or 4))
+                throw ShapeError(op, $"input must be [N, C, H, W] or [C, H, W]; got {x}.");
+            var k = PoolPair(op, "kernel size", kernel, 1, x);
+            // PyTorch treats an empty stride as "same as the kernel".
+            var s = stride is null || stride.Length == 0 ? k : PoolPair(op, "stride", stride, 1, x);
+            var p = PoolPair(op, "padding", padding ?? [0, 0], 0, x);
+            var d = PoolPair(op, "dilation", dilation, 1, x);
+            if (p[0] > k[0] / 2 || p[1] > k[1] / 2)
+                throw ShapeError(op, $"padding {Shape.Format(p)} must be at most half the kernel size {Shape.Format(k)} (input {x}).");
+            int h = x[-2], w = x[-1];
+            int oh = OutputSize(h, k[0], s[0], p[0], d[0], ceil), ow = OutputSize(w, k[1], s[1], p[1], d[1], ceil);
+            if (oh < 1 || ow < 1)
+                throw ShapeError(op, $"input {x} is too small for kernel {Shape.Format(k)}, stride {Shape.Format(s)}, padding {Shape.Format(p)}, dilation {Shape.Format(d)}: output would be {oh}×{ow}.");
+            return new PoolGeometry(x.Product(0, x.Rank - 2), h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh, ow);
+        }
+
+        /// <summary>PyTorch's pooling_output_shape: ceil mode rounds up, but the last window must start inside the input or left padding.</summary>
+        private static int OutputSize(int size, int k, int s, int p, int d, bool ceil)
+        {
+            int span = size + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0);
+            if (span < 0) return 0;
+            int o = span / s + 1;
+            if (ceil && (o - 1) * s >= size + p) o--;
+            return o;
+        }
+
+        private static int[] PoolPair(string op, string what, int[] v, int min, Shape x)
+        {
+            ArgumentNullException.ThrowIfNull(v);
+            if (v.Length != 2 || v[0] < min || v[1] < min)
+                throw ShapeError(op, $"{what} {Shape.Format(v)} must be two values ≥ {min} (input {x}).");
+            return v;
+        }
+    }
+
+    /// <summary>count_include_pad and divisor_override (0: none) of an average pooling.</summary>
+    private readonly record struct AvgMode(bool CountIncludePad, int DivisorOverride);
+
+    /// <summary>
+    /// Forward: y = mean over each window. Backward (<paramref name="backward"/>): <paramref name="a"/> is the
+    /// output gradient and <paramref name="b"/> the input gradient, which each window's share is added into.
+    /// Planes are independent, so they are split across threads.
+    /// </summary>
+    private static unsafe void AvgPoolKernel<T>(ReadOnlySpan<T> a, Span<T> b, PoolGeometry g, AvgMode mode, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.OH * g.OW;
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        {
+            T* xa = pa, xb = pb;
+            StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
+            {
+                int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW;
+                for (long p = start; p < end; p++)
+                {
+                    T* x = backward ? xb + p * inPlane : xa + p * inPlane;
+                    T* y = backward ? xa + p * outPlane : xb + p * outPlane;
+                    if (backward) new Span<T>(x, inPlane).Clear();
+                    for (int oh = 0; oh < oh_; oh++)
+                        for (int ow = 0; ow < ow_; ow++)
+                        {
+                            int h0 = oh * sh - ph, w0 = ow * sw - pw;
+                            int h1 = Math.Min(h0 + kh, h_ + ph), w1 = Math.Min(w0 + kw, w_ + pw);
+                            int poolSize = (h1 - h0) * (w1 - w0);
+                            h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
+                            h1 = Math.Min(h1, h_); w1 = Math.Min(w1, w_);
+                            int div = mode.DivisorOverride > 0 ? mode.DivisorOverride
+                                : mode.CountIncludePad ? poolSize : (h1 - h0) * (w1 - w0);
+                            T* yo = y + oh * ow_ + ow;
+                            if (h1 <= h0 || w1 <= w0) { if (!backward) *yo = T.Zero; continue; }
+                            if (backward)
+                            {
+                                T share = *yo / T.CreateTruncating(div);
+                                for (int h = h0; h < h1; h++)
+                                    for (int w = w0; w < w1; w++) x[h * w_ + w] += share;
+                            }
+                            else
+                            {
+                                T sum = T.Zero;
+                                for (int h = h0; h < h1; h++)
+                                    for (int w = w0; w < w1; w++) sum += x[h * w_ + w];
+                                *yo = sum / T.CreateTruncating(div);
+                            }
+                        }
+                }
+            });
+        }
+    }
+
+    private static unsafe void MaxPoolKernel<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.OH * g.OW;
+        fixed (T* px = x)
+        fixed (T* py = y)
+        {
+            T* xs = px, ys = py;
+            StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
+            {
+                // Locals: stores through the output pointers would otherwise make the JIT reload every size.
+                int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;
+                int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW, dh = g.DH, dw = g.DW;
+                for (long p = start; p < end; p++)
+                {
+                    T* xp = xs + p * inPlane;
+                    T* yp = ys + p * outPlane;
+                    var ip = indices.AsSpan((int)(p * outPlane), outPlane);
+                    for (int oh = 0; oh < oh_; oh++)
+                    {
+                        int h0 = oh * sh - ph;
+                        int h1 = Math.Min(h0 + (kh - 1) * dh + 1, h_);
+                        while (h0 < 0) h0 += dh;
+                        for (int ow = 0; ow < ow_; ow++)
+                        {
+                            int w0 = ow * sw - pw;
+                            int w1 = Math.Min(w0 + (kw - 1) * dw + 1, w_);
+                            while (w0 < 0) w0 += dw;
+                            int best = h0 * w_ + w0;
+                            T max = T.NegativeInfinity;
+                            for (int h = h0; h < h1; h += dh)
+                                for (int w = w0; w < w1; w += dw)
+                                {
+                                    T v = xp[h * w_ + w];
+                                    if (v > max || T.IsNaN(v)) { max = v; best = h * w_ + w; }
+                                }
+                            yp[oh * ow_ + ow] = max;
+                            ip[oh * ow_ + ow] = best;
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    private sealed class AvgPoolBackward(PoolGeometry geo, AvgMode mode, Shape input) : GradNode
+    {
+        protected internal override Tensor?[] Backward(Tensor g)
+        {
+            var gx = Tensor.Empty(input, g.DType);
+            if (g.DType == DType.Float32) AvgPoolKernel(g.Span<float>(), gx.Span<float>(), geo, mode, backward: true);
+            else AvgPoolKernel(g.Span<double>(), gx.Span<double>(), geo, mode, backward: true);
+            return [gx];
+        }
+    }
+
+    /// <summary>Adds each output gradient at its recorded position; windows may overlap, so planes (not outputs) are parallel.</summary>
+    private sealed class MaxPoolBackward(PoolGeometry geo, IndexTensor indices, Shape input) : GradNode
+    {
+        protected internal override Tensor?[] Backward(Tensor g)
+        {
+            var gx = Tensor.Zeros(input, g.DType);
+            if (g.DType == DType.Float32) Route(g.Span<float>(), gx.Span<float>());
+            else Route(g.Span<double>(), gx.Span<double>());
+            return [gx];
+        }
+
+        private void Route<T>(ReadOnlySpan<T> gy, Span<T> gx) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int inPlane = geo.H * geo.W, outPlane = geo.OH * geo.OW;
+            var idx = indices.Span;
+            for (int p = 0; p < geo.Planes; p++)
+            {
+                var dst = gx.Slice(p * inPlane, inPlane);
+                // A window that holds no input element (possible only with ceil mode and dilation) keeps -inf
+                // and an index outside the plane; it passes no gradient.
+                for (int o = p * outPlane, e = o + outPlane; o < e; o++)
+                    if ((uint)idx[o] < (uint)inPlane) dst[idx[o]] += gy[o];
+            }
+        }
+    }
+}
