@@ -25,14 +25,14 @@ public static class RainPresets
         // Rain100L-like drizzle: thin short streaks at a mild angle.
         RainPreset.Light => new RainOptions
         {
-            StreakDensity = 6, StreakLayers = 3, StreakLength = 24, StreakWidth = 1.2, StreakOpacity = 0.22,
+            StreakDensity = 12, StreakLayers = 3, StreakLength = 36, StreakWidth = 1.2, StreakOpacity = 0.16,
             WindRange = 10, WindJitter = 1.5, WindSway = 0.3,
         },
         // Rain100H / heavy-rain generator: long dense streaks over three to four depths, up to ±30° of wind,
         // plus the accumulated veil that washes out distant contrast.
         RainPreset.Heavy => new RainOptions
         {
-            StreakDensity = 30, StreakLayers = 4, StreakLength = 44, StreakWidth = 1.8, StreakOpacity = 0.3,
+            StreakDensity = 60, StreakLayers = 4, StreakLength = 70, StreakWidth = 1.6, StreakOpacity = 0.2,
             WindRange = 30, WindJitter = 2.5, WindSway = 0.6, VeilDensity = 0.22,
         },
         RainPreset.Drops => new RainOptions
@@ -41,7 +41,7 @@ public static class RainPresets
         },
         RainPreset.Mixed => new RainOptions
         {
-            StreakDensity = 12, StreakLayers = 3, StreakLength = 32, StreakWidth = 1.5, StreakOpacity = 0.25,
+            StreakDensity = 30, StreakLayers = 3, StreakLength = 50, StreakWidth = 1.4, StreakOpacity = 0.18,
             WindRange = 20, WindJitter = 2, WindSway = 0.4, DropCount = 45, VeilDensity = 0.06,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "unknown preset"),

@@ -14,8 +14,11 @@ internal readonly record struct Streak(
     /// <summary>Half extent across the streak beyond which it adds nothing.</summary>
     public float HalfWidth => CrossExtent * Sigma;
 
-    /// <summary>Length of the soft ends: the drop's own image size, at least a pixel.</summary>
-    public float EndTaper => MathF.Max(1f, MathF.Min(2.5f * Sigma, HalfLength * 0.5f));
+    /// <summary>
+    /// Length of the soft ends: at least the drop's own image size; longer because the exposure's shutter opens and
+    /// closes gradually and the drop's brightness varies, so real streaks fade in and out rather than stop.
+    /// </summary>
+    public float EndTaper => MathF.Max(1f, MathF.Max(2.5f * Sigma, HalfLength * 0.35f));
 
     /// <summary>Bounding rows (inclusive) the streak can touch.</summary>
     public (int Top, int Bottom) RowRange()

@@ -46,8 +46,8 @@ internal static class StreakSampler
                 double cx = -margin + areaW * rng.NextDouble();
                 double cy = -margin + areaH * rng.NextDouble();
                 double angle = (windDegrees + options.WindJitter * rng.NextGaussian()) * Math.PI / 180;
-                double len = length * Math.Exp(0.2 * rng.NextGaussian());
-                double p = peak * (0.6 + 0.6 * rng.NextDouble());
+                double len = length * Math.Exp(0.3 * rng.NextGaussian());
+                double p = peak * Math.Min(2.5, Math.Exp(0.45 * rng.NextGaussian()));
                 // A falling drop oscillates, so its streak brightens and dims along its length (Garg & Nayar 2006).
                 double ripple = 0.25 * rng.NextDouble();
                 double period = (6 + 8 * rng.NextDouble()) * scale;
