@@ -71,6 +71,8 @@ internal sealed class TorchTensorRef
             throw new InvalidDataException($"a tensor over {storage} has {sizes.Length} sizes but {strides.Length} strides.");
         if (storageOffset < 0 || sizes.Any(s => s < 0) || strides.Any(s => s < 0))
             throw new InvalidDataException($"a tensor over {storage} has a negative size, stride or offset ({Describe(storageOffset, sizes, strides)}).");
+        if (sizes.Any(s => s > int.MaxValue))
+            throw new InvalidDataException($"a tensor over {storage} has a dimension larger than {int.MaxValue} ({Describe(storageOffset, sizes, strides)}).");
         try
         {
             long numel = 1, last = storageOffset;

@@ -21,6 +21,7 @@ internal static class PickleCallables
             "collections.OrderedDict" => NewDict(args),
             "builtins.set" or "builtins.frozenset" => NewSet(args, g),
             "_codecs.encode" => Encode(args),
+            "builtins.bytes" or "builtins.bytearray" => NewBytes(args, g),
             "torch._utils._rebuild_tensor_v2" => TorchRebuild.Tensor(args),
             "torch._utils._rebuild_parameter" or "torch._utils._rebuild_parameter_with_state" => TorchRebuild.Parameter(args, g.Name),
             "torch.Size" => NewSize(args),
@@ -84,13 +85,25 @@ internal static class PickleCallables
     {
         // _codecs.encode(text, 'latin1'): each char is one byte.
         if (args.Count == 2 && args.Items[0] is string text && args.Items[1] is string enc
-            && enc is "latin1" or "latin-1" or "iso-8859-1")
+            && IsLatin1(enc))
         {
             if (text.Any(c => c > 0xFF)) throw new InvalidDataException("_codecs.encode: text is not latin-1.");
             return Encoding.Latin1.GetBytes(text);
         }
         if (args.Count == 1 && args.Items[0] is string ascii) return Encoding.UTF8.GetBytes(ascii);
         throw new InvalidDataException("_codecs.encode is only accepted as encode(text, 'latin1').");
+    }
+
+    private static bool IsLatin1(string encoding)
+        => new[] { "latin1", "latin-1", "iso-8859-1" }.Any(e => e.Equals(encoding, StringComparison.OrdinalIgnoreCase));
+
+    private static byte[] NewBytes(PyTuple args, PyGlobal g)
+    {
+        // bytes() / bytearray(b'…') / bytearray('latin-1 text', 'latin-1'), as protocols 2–4 write them.
+        if (args.Count == 0) return [];
+        if (args.Count == 1 && args.Items[0] is byte[] b) return b;
+        if (args.Count == 2 && args.Items[0] is string) return Encode(args);
+        throw new InvalidDataException($"{g.FullName} is only accepted with bytes or (text, 'latin-1').");
     }
 
     private static PyTuple NewSize(PyTuple args)

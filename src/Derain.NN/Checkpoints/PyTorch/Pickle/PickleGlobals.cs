@@ -19,7 +19,7 @@ internal static partial class PickleGlobals
     private static readonly HashSet<string> Callables = new(StringComparer.Ordinal)
     {
         "collections.OrderedDict",
-        "builtins.set", "builtins.frozenset",
+        "builtins.set", "builtins.frozenset", "builtins.bytes", "builtins.bytearray",
         // Protocol 2 writes Python 3 bytes as _codecs.encode(latin-1 text, 'latin1').
         "_codecs.encode",
         "torch._utils._rebuild_tensor_v2",
