@@ -161,7 +161,7 @@ internal sealed partial class Unpickler
         if (byteCount < 0 || byteCount > _limits.MaxLongBytes)
             throw new InvalidDataException($"an integer of {byteCount} bytes exceeds the {_limits.MaxLongBytes}-byte limit.");
         var value = new BigInteger(_in.ReadBytes(byteCount, "long integer"), isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private static char Printable(byte b) => b is >= 0x20 and < 0x7f ? (char)b : '?';
