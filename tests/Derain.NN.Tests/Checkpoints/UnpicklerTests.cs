@@ -132,15 +132,37 @@ public class UnpicklerTests
     public void Mark_nesting_is_capped()
         => Assert.Contains("more than 1000 nested MARKs", Refusal(@"\x80\x02" + new string('(', 1001)), StringComparison.Ordinal);
 
+    /// <summary>_rebuild_tensor_v2(storage '0' of 4 floats, offset 1, size (3,), stride (1,), False, OrderedDict()).</summary>
+    private const string Tensor =
+        @"ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x01K\x03\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR";
+
+    private static readonly TorchStorage Storage = new("0", Derain.NN.Checkpoints.StoredElementType.Float32, 4);
+
+    private static object StorageLoader(object pid) => pid is PyTuple { Count: 5 } ? Storage : throw new InvalidDataException("bad pid");
+
     [Fact]
     public void Persistent_ids_go_through_the_loader()
     {
-        var storage = new TorchStorage("0", Derain.NN.Checkpoints.StoredElementType.Float32, 4);
-        var t = (TorchTensorRef)Load(
-            @"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x01K\x03\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.",
-            pid => pid is PyTuple { Count: 5 } ? storage : throw new InvalidDataException("bad pid"));
-        Assert.Same(storage, t.Storage);
+        var t = (TorchTensorRef)Load(@"\x80\x02" + Tensor + ".", StorageLoader);
+        Assert.Same(Storage, t.Storage);
         Assert.Equal(1, t.StorageOffset);
         Assert.Equal([3L], t.Sizes);
+        Assert.False(t.IsParameter);
     }
+
+    [Theory]
+    [InlineData(@"ctorch._utils\n_rebuild_parameter\n(" + Tensor + @"\x88ccollections\nOrderedDict\n)RtR.")]
+    // PyTorch 2's form for a Parameter with attributes: the state (here {'note': 1}) is dropped.
+    [InlineData(@"ctorch._utils\n_rebuild_parameter_with_state\n(" + Tensor + @"\x88ccollections\nOrderedDict\n)R}X\x04\x00\x00\x00noteK\x01stR.")]
+    public void Parameters_rebuild_as_marked_tensors(string opcodes)
+    {
+        var t = (TorchTensorRef)Load(@"\x80\x02" + opcodes, StorageLoader);
+        Assert.True(t.IsParameter);
+        Assert.Same(Storage, t.Storage);
+        Assert.Equal([3L], t.Sizes);
+    }
+
+    [Fact]
+    public void Tensor_rebuild_arguments_are_checked()
+        => Assert.Contains("expects a storage first", Refusal(@"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(K\x00K\x00)))\x89NtR."), StringComparison.Ordinal);
 }

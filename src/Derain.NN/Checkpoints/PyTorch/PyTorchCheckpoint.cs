@@ -9,7 +9,8 @@ namespace Derain.NN.Checkpoints.PyTorch;
 /// every tensor is checked to lie inside its storage and every storage inside the file before it is listed.
 /// Plain state dicts, wrapped ones ({'state_dict': …}, {'params': …}, {'params_ema': …}, MMEditing's
 /// {'meta', 'state_dict'}), nn.DataParallel's 'module.' names and whole pickled nn.Modules are all named
-/// as a state_dict() would name them (see <see cref="PyTorchNaming"/>).
+/// as a state_dict() would name them (see <see cref="PyTorchNaming"/>). Like a FileStream, one instance is
+/// not safe for concurrent reads.
 /// </summary>
 public sealed class PyTorchCheckpoint : ICheckpointReader
 {
@@ -95,6 +96,11 @@ public sealed class PyTorchCheckpoint : ICheckpointReader
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"{_path}: the data of {name} ends early (was the file changed after it was opened?).", e);
+        }
+        catch (InvalidDataException e)
+        {
+            // A zip record whose local header or compressed data is damaged only shows when it is opened.
+            throw new InvalidDataException($"{_path}: cannot read {name}: {e.Message}", e);
         }
         return Tensor.Wrap(data, [.. t.Tensor.Sizes.Select(s => (int)s)]);
     }

@@ -6,6 +6,7 @@ namespace Derain.NN.Checkpoints.SafeTensors;
 /// Reads a safetensors file (Hugging Face's format, and Derain's own weight format): the header is parsed and
 /// validated at open (see <see cref="SafeTensorsHeader"/>), tensors are read on request and converted to float32.
 /// Entries are listed in data order; <see cref="CheckpointEntry.StoredDType"/> is the file's dtype name (F32, BF16, …).
+/// Like a FileStream, one instance is not safe for concurrent reads.
 /// </summary>
 public sealed class SafeTensorsReader : ICheckpointReader
 {

@@ -27,7 +27,9 @@ internal static class PickleCallables
             "torch.Size" => NewSize(args),
             "torch.device" => NewDevice(args),
             // numpy values only ever appear in metadata: keep them as inert records.
-            _ => new PyObject(g, args),
+            "numpy.core.multiarray.scalar" or "numpy._core.multiarray.scalar" or "numpy.core.multiarray._reconstruct"
+                or "numpy._core.multiarray._reconstruct" or "numpy.dtype" => new PyObject(g, args),
+            _ => throw new InvalidOperationException($"Internal: allow-listed callable {g.FullName} has no implementation."),
         };
     }
 
