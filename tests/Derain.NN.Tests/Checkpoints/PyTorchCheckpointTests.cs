@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Derain.NN.Checkpoints;
 using Derain.NN.Checkpoints.PyTorch;
 
@@ -94,4 +95,34 @@ public class PyTorchCheckpointTests
         var e = Assert.Throws<KeyNotFoundException>(() => ckpt.Read("conv_last.weight"));
         Assert.Contains("generator.conv_last.weight", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A copy of a zip fixture changed by <paramref name="edit"/>, opened; returns the refusal message.</summary>
+    private static string RefusalAfterEdit(string fixture, Action<ZipArchive, string> edit)
+    {
+        using var dir = new CheckpointFixtures.TempDir();
+        string path = dir.File("edited.pth");
+        File.Copy(CheckpointFixtures.Pth(fixture), path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            string folder = zip.Entries.Single(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)).FullName.Split('/')[0];
+            edit(zip, folder);
+        }
+        return Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Open(path)).Message;
+    }
+
+    [Fact]
+    public void Big_endian_zip_checkpoints_are_refused()
+        => Assert.Contains("byte order is 'big'", RefusalAfterEdit("module_zip", (zip, folder) =>
+        {
+            using var w = new StreamWriter(zip.CreateEntry(folder + "/byteorder").Open());
+            w.Write("big");
+        }), StringComparison.Ordinal);
+
+    [Fact]
+    public void TorchScript_archives_are_refused_with_advice()
+        => Assert.Contains("torch.jit.save", RefusalAfterEdit("module_zip", (zip, folder) => zip.CreateEntry(folder + "/constants.pkl")), StringComparison.Ordinal);
+
+    [Fact]
+    public void A_missing_storage_record_is_named()
+        => Assert.Contains("storage 0 has no record", RefusalAfterEdit("module_zip", (zip, folder) => zip.GetEntry(folder + "/data/0")!.Delete()), StringComparison.Ordinal);
 }
