@@ -126,17 +126,34 @@ internal static class LaneMaps
         T s = T.Zero;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
         {
-            var acc = Vector512<T>.Zero;
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
-                acc += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)i), Vector512.LoadUnsafe(ref br, (nuint)i));
-            s += Vector512.Sum(acc);
+            // Four independent accumulators: a single one would serialise on the add latency.
+            int c = Vector512<T>.Count;
+            Vector512<T> a0 = Vector512<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (; i <= n - 4 * c; i += 4 * c)
+            {
+                a0 += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)i), Vector512.LoadUnsafe(ref br, (nuint)i));
+                a1 += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)(i + c)), Vector512.LoadUnsafe(ref br, (nuint)(i + c)));
+                a2 += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)(i + 2 * c)), Vector512.LoadUnsafe(ref br, (nuint)(i + 2 * c)));
+                a3 += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)(i + 3 * c)), Vector512.LoadUnsafe(ref br, (nuint)(i + 3 * c)));
+            }
+            for (; i <= n - c; i += c)
+                a0 += op.Apply(Vector512.LoadUnsafe(ref ar, (nuint)i), Vector512.LoadUnsafe(ref br, (nuint)i));
+            s += Vector512.Sum((a0 + a1) + (a2 + a3));
         }
         if (Vector256.IsHardwareAccelerated && n - i >= Vector256<T>.Count)
         {
-            var acc = Vector256<T>.Zero;
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-                acc += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i));
-            s += Vector256.Sum(acc);
+            int c = Vector256<T>.Count;
+            Vector256<T> a0 = Vector256<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (; i <= n - 4 * c; i += 4 * c)
+            {
+                a0 += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i));
+                a1 += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)(i + c)), Vector256.LoadUnsafe(ref br, (nuint)(i + c)));
+                a2 += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)(i + 2 * c)), Vector256.LoadUnsafe(ref br, (nuint)(i + 2 * c)));
+                a3 += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)(i + 3 * c)), Vector256.LoadUnsafe(ref br, (nuint)(i + 3 * c)));
+            }
+            for (; i <= n - c; i += c)
+                a0 += op.Apply(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i));
+            s += Vector256.Sum((a0 + a1) + (a2 + a3));
         }
         for (; i < n; i++) s += op.Apply(Unsafe.Add(ref ar, i), Unsafe.Add(ref br, i));
         return s;
@@ -190,16 +207,26 @@ internal static class LaneMaps
         T s1 = T.Zero, s2 = T.Zero;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
         {
+            int c = Vector512<T>.Count;
             var m = Vector512.Create(mean);
-            Vector512<T> a1 = Vector512<T>.Zero, a2 = Vector512<T>.Zero;
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            Vector512<T> a1 = Vector512<T>.Zero, a2 = a1, b1 = a1, b2 = a1;
+            for (; i <= n - 2 * c; i += 2 * c)
+            {
+                var g0 = Vector512.LoadUnsafe(ref gr, (nuint)i);
+                var g1 = Vector512.LoadUnsafe(ref gr, (nuint)(i + c));
+                a1 += g0;
+                b1 += g1;
+                a2 += g0 * (Vector512.LoadUnsafe(ref xr, (nuint)i) - m);
+                b2 += g1 * (Vector512.LoadUnsafe(ref xr, (nuint)(i + c)) - m);
+            }
+            for (; i <= n - c; i += c)
             {
                 var gv = Vector512.LoadUnsafe(ref gr, (nuint)i);
                 a1 += gv;
                 a2 += gv * (Vector512.LoadUnsafe(ref xr, (nuint)i) - m);
             }
-            s1 += Vector512.Sum(a1);
-            s2 += Vector512.Sum(a2);
+            s1 += Vector512.Sum(a1 + b1);
+            s2 += Vector512.Sum(a2 + b2);
         }
         if (Vector256.IsHardwareAccelerated && n - i >= Vector256<T>.Count)
         {

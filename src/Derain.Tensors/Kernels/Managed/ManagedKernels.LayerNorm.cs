@@ -84,24 +84,20 @@ public partial class ManagedKernels
             {
                 var dwAcc = wantDw ? dwOut.Slice(c * cols, cols) : default;
                 var dbAcc = wantDb ? dbOut.Slice(c * cols, cols) : default;
-                var scaled = wantDx && hasW ? new T[cols] : null;
                 for (int r = start; r < end; r++)
                 {
                     var xr = xs.Slice(r * cols, cols);
                     var gr = gs.Slice(r * cols, cols);
-                    T m = ms[r], rstdR = rs[r];
+                    T m = ms[r], rstdR = rs[r], c1 = T.Zero, c2 = T.Zero;
                     if (wantDx)
                     {
-                        // g·w is the gradient w.r.t. the normalised row x̂; remove its mean and its projection on x̂.
-                        ReadOnlySpan<T> gHat = gr;
-                        if (scaled is not null) { TensorPrimitives.Multiply(gr, ws.All, scaled); gHat = scaled; }
-                        var (s1, s2) = LaneMaps.SumAndDotCentered(gHat, xr, m);
-                        T c1 = T.CreateTruncating(s1) * invCols;
-                        T c2 = T.CreateTruncating(s2) * invCols * rstdR * rstdR;
-                        LaneMaps.Map(gHat, xr, dxs.Slice(r * cols, cols), new NormInputGrad<T>(m, rstdR, c1, c2));
+                        // g·w is the gradient w.r.t. the normalised row x̂; dx removes its mean and its projection on x̂.
+                        var (s1, s2) = LayerNormRows.GradientSums(gr, xr, hasW ? ws.All : default, m);
+                        c1 = T.CreateTruncating(s1) * invCols;
+                        c2 = T.CreateTruncating(s2) * invCols * rstdR * rstdR;
                     }
-                    if (wantDw) LaneMaps.Map(gr, xr, dwAcc, dwAcc, new AccumulateNormalized<T>(m, rstdR));
-                    if (wantDb) TensorPrimitives.Add(dbAcc, gr, dbAcc);
+                    LayerNormRows.Apply(gr, xr, hasW ? ws.All : default, m, rstdR, c1, c2,
+                        wantDx ? dxs.Slice(r * cols, cols) : default, dwAcc, dbAcc);
                 }
             });
         }

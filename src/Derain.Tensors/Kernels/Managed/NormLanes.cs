@@ -52,12 +52,3 @@ internal readonly struct NormInputGrad<T>(T mean, T k, T c1, T c2) : ILane2<T> w
     public Vector512<T> Apply(Vector512<T> g, Vector512<T> x)
         => Vector512.Create(_k) * (g - Vector512.Create(_c1) - (x - Vector512.Create(_m)) * Vector512.Create(_c2));
 }
-
-/// <summary>acc + g·(x − mean)·rstd: accumulates a layer-norm weight gradient row by row.</summary>
-internal readonly struct AccumulateNormalized<T>(T mean, T rstd) : ILane3<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private readonly T _m = mean, _r = rstd;
-    public T Apply(T g, T x, T acc) => acc + g * ((x - _m) * _r);
-    public Vector256<T> Apply(Vector256<T> g, Vector256<T> x, Vector256<T> acc) => acc + g * ((x - Vector256.Create(_m)) * Vector256.Create(_r));
-    public Vector512<T> Apply(Vector512<T> g, Vector512<T> x, Vector512<T> acc) => acc + g * ((x - Vector512.Create(_m)) * Vector512.Create(_r));
-}
