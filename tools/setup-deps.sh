@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need=()
-ldconfig -p 2>/dev/null | grep -q 'libdnnl.so.2 ' || need+=(libdnnl2)
+dpkg -s libdnnl2 >/dev/null 2>&1 || need+=(libdnnl2)
 if [[ "${1:-}" == "--torch" ]]; then
   /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy)
 fi
