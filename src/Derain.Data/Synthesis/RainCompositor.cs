@@ -13,11 +13,12 @@ namespace Derain.Data.Synthesis;
 /// 1 − β = (1 − βs(1 − α))(1 − v), radiance βs·E + (1 − βs)·v·A.</item>
 /// </list>
 /// β is the streak map. Where it would quantise to zero it is set to exactly zero, so an 8-bit map reading 0
-/// means the rainy pixel equals the drops-only pixel.
+/// means the rainy pixel equals the drops-only pixel; drop coverage below half a grey level is likewise cut to
+/// zero, so with the default mask threshold every pixel outside the drop mask keeps the clean value.
 /// </summary>
 internal static class RainCompositor
 {
-    /// <summary>Half an 8-bit grey level.</summary>
+    /// <summary>Half an 8-bit grey level: smaller β or drop coverage is cut to zero.</summary>
     public const float MinBeta = 0.5f / 255;
 
     public readonly record struct Inputs(
@@ -48,6 +49,8 @@ internal static class RainCompositor
             for (; i <= end - n; i += n)
             {
                 var a = new Vector<float>(inp.DropAlpha, i);
+                var wet = Vector.GreaterThanOrEqual(a, minBeta);
+                a = Vector.ConditionalSelect(wet, a, zero);
                 var streak = new Vector<float>(inp.StreakBeta, i) * (one - a);
                 var veil = new Vector<float>(inp.Veil, i);
                 var clear = (one - streak) * (one - veil);
@@ -61,7 +64,7 @@ internal static class RainCompositor
                 for (int c = 0; c < 3; c++)
                 {
                     int j = c * plane + i;
-                    var drop = Vector.Min(one, Vector.Max(zero, new Vector<float>(inp.Clean, j) * (one - a) + new Vector<float>(inp.DropColor[c], i)));
+                    var drop = Vector.Min(one, Vector.Max(zero, new Vector<float>(inp.Clean, j) * (one - a) + Vector.ConditionalSelect(wet, new Vector<float>(inp.DropColor[c], i), zero)));
                     drop.CopyTo(outp.DropsOnly, j);
                     var rainy = Vector.Min(one, Vector.Max(zero, open * drop + streak * e[c] + veilShare * air[c]));
                     rainy.CopyTo(outp.Rainy, j);
@@ -73,6 +76,8 @@ internal static class RainCompositor
         for (; i < end; i++)
         {
             float a = inp.DropAlpha[i];
+            bool wet = a >= MinBeta;
+            if (!wet) a = 0;
             float streak = inp.StreakBeta[i] * (1 - a);
             float veil = inp.Veil[i];
             float beta = 1 - (1 - streak) * (1 - veil);
@@ -81,7 +86,7 @@ internal static class RainCompositor
             for (int c = 0; c < 3; c++)
             {
                 int j = c * plane + i;
-                float drop = MathF.Min(1, MathF.Max(0, inp.Clean[j] * (1 - a) + inp.DropColor[c][i]));
+                float drop = MathF.Min(1, MathF.Max(0, inp.Clean[j] * (1 - a) + (wet ? inp.DropColor[c][i] : 0)));
                 outp.DropsOnly[j] = drop;
                 outp.Rainy[j] = MathF.Min(1, MathF.Max(0, open * drop + streak * inp.Radiance[c] + veilShare * inp.Airlight[c]));
             }

@@ -80,8 +80,12 @@ public sealed record RainOptions
     /// <summary>Sliding speed of a drop twice the slide radius, pixels per frame at 540 rows.</summary>
     public double DropSlideSpeed { get; init; } = 3;
 
-    /// <summary>Alpha (after defocus) from which a pixel counts as raindrop in the binary mask.</summary>
-    public double DropMaskThreshold { get; init; } = 0.25;
+    /// <summary>
+    /// Drop coverage (after defocus) from which a pixel counts as raindrop in the binary mask. The default, half a
+    /// grey level, marks every pixel a drop changes (the whole defocused halo); 0.25–0.5 gives masks that hug the
+    /// visible drops, and then the drop frame also differs from the clean one in a rim of about the blur radius.
+    /// </summary>
+    public double DropMaskThreshold { get; init; } = 0.5 / 255;
 
     // ---- Veiling (rain accumulation; Yang et al. 2017, O = α(B + S) + (1 − α)A) ----
 

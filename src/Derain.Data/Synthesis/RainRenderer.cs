@@ -89,11 +89,18 @@ public sealed class RainRenderer
         var frame = new RainFrame(_width, _height, clean);
         RainCompositor.Compose(
             new RainCompositor.Inputs(clean, _dropAlpha, _dropColor, _streakBeta, _veilMap,
-                light.DropRadiance(_options.StreakBrightness), light.Airlight(), (float)_options.DropMaskThreshold),
+                light.DropRadiance(_options.StreakBrightness), light.Airlight(), MaskThreshold()),
             new RainCompositor.Outputs(frame.DropsOnly, frame.Rainy, frame.DropMask, frame.StreakMap),
             _width, _height);
         _frame++;
         return frame;
+    }
+
+    /// <summary>The mask threshold as the compositor compares it: the default lands exactly on the coverage cut-off.</summary>
+    private float MaskThreshold()
+    {
+        float t = (float)_options.DropMaskThreshold;
+        return t <= RainCompositor.MinBeta * 1.001f ? RainCompositor.MinBeta : t;
     }
 
     private void RenderDrops(float[] clean, EnvironmentLight light)
