@@ -1,13 +1,17 @@
+using System.Numerics;
+
 namespace Derain.Data.Synthesis;
 
 /// <summary>
 /// Defocus blur with a uniform disc (the image of an out-of-focus point through a circular aperture). The disc is
-/// a stack of horizontal runs, so with per-row prefix sums each output costs one subtraction per disc row. Sums
-/// are double: where the input is zero the prefix is constant and the output is exactly zero, which keeps the
-/// drop-free parts of a frame bit-identical to the clean frame.
+/// a stack of horizontal runs, so with per-row prefix sums each output costs one subtraction per disc row,
+/// vectorised along the row; only blocks near drawn drops are computed, the rest of the output is zero. Sums are
+/// double: where the input is zero the prefix is constant and the output is exactly zero, which keeps the drop-free
+/// parts of a frame bit-identical to the clean frame.
 /// </summary>
 internal sealed class DiscBlur
 {
+    private readonly double _radiusValue;
     private readonly int _radius;
     private readonly int[] _halfWidths;
     private readonly double _norm;
@@ -15,6 +19,7 @@ internal sealed class DiscBlur
 
     public DiscBlur(double radius)
     {
+        _radiusValue = radius;
         _radius = (int)Math.Floor(radius);
         _halfWidths = new int[2 * _radius + 1];
         long taps = 0;
@@ -30,53 +35,86 @@ internal sealed class DiscBlur
     /// <summary>Pixels the blur reaches; a canvas needs at least this much padding.</summary>
     public int Radius => _radius;
 
-    /// <summary>
-    /// Blurs <paramref name="canvas"/> (canvas-sized, padded by <paramref name="pad"/> ≥ <see cref="Radius"/>) into
-    /// <paramref name="output"/> (the unpadded frame). Rows not flagged in <paramref name="rowUsed"/> are taken as zero.
-    /// </summary>
-    public void Apply(float[] canvas, int canvasWidth, int canvasHeight, int pad, bool[] rowUsed, float[] output, int width, int height)
+    public override string ToString() => $"disc blur r={_radiusValue}";
+
+    /// <summary>Blurs one canvas-sized plane of <paramref name="layer"/> into <paramref name="output"/> (the unpadded frame).</summary>
+    public void Apply(DropLayer layer, float[] canvas, float[] output)
     {
-        if (pad < _radius) throw new ArgumentException($"a canvas padded by {pad} cannot hold a disc of radius {_radius}", nameof(pad));
-        int stride = canvasWidth + 1;
-        if (_prefix.Length < stride * canvasHeight) _prefix = new double[stride * canvasHeight];
+        int pad = layer.Pad, cw = layer.CanvasWidth, ch = layer.CanvasHeight, width = layer.Width, height = layer.Height;
+        if (pad < _radius) throw new ArgumentException($"a canvas padded by {pad} cannot hold a disc of radius {_radius}", nameof(layer));
+        int stride = cw + 1;
+        if (_prefix.Length < stride * ch) _prefix = new double[stride * ch];
         var prefix = _prefix;
-        Parallel.For(0, canvasHeight, y =>
+        var rowUsed = layer.RowUsed;
+        Parallel.For(0, ch, y =>
         {
             if (!rowUsed[y]) return;
-            int src = y * canvasWidth, dst = y * stride;
+            int src = y * cw, dst = y * stride;
             double sum = 0;
             prefix[dst] = 0;
-            for (int x = 0; x < canvasWidth; x++)
+            for (int x = 0; x < cw; x++)
             {
                 sum += canvas[src + x];
                 prefix[dst + x + 1] = sum;
             }
         });
 
-        int r = _radius;
-        Parallel.For(0, height, y =>
+        int r = _radius, blocks = layer.BlockColumns, reachBlocks = (r + DropLayer.BlockWidth - 1) / DropLayer.BlockWidth;
+        Parallel.For(0, height, () => (new bool[blocks], new double[cw]), (y, _, scratch) =>
         {
+            var (near, acc) = scratch;
             var outRow = output.AsSpan(y * width, width);
+            outRow.Clear();
             int cy = y + pad;
+            // Blocks with drops in any row the disc spans, widened by the disc's horizontal reach.
+            Array.Clear(near);
             bool any = false;
-            for (int dy = -r; dy <= r && !any; dy++) any = rowUsed[cy + dy];
-            if (!any)
+            for (int dy = -r; dy <= r; dy++)
             {
-                outRow.Clear();
-                return;
-            }
-            for (int x = 0; x < width; x++)
-            {
-                int cx = x + pad;
-                double sum = 0;
-                for (int dy = -r; dy <= r; dy++)
+                if (!rowUsed[cy + dy]) continue;
+                int row = (cy + dy) * blocks;
+                for (int b = 0; b < blocks; b++)
                 {
-                    if (!rowUsed[cy + dy]) continue;
-                    int w = _halfWidths[dy + r], row = (cy + dy) * stride;
-                    sum += prefix[row + cx + w + 1] - prefix[row + cx - w];
+                    if (!layer.BlockUsed[row + b]) continue;
+                    any = true;
+                    for (int k = Math.Max(0, b - reachBlocks); k <= Math.Min(blocks - 1, b + reachBlocks); k++) near[k] = true;
                 }
-                outRow[x] = (float)(sum * _norm);
             }
-        });
+            if (!any) return scratch;
+            for (int b = 0; b < blocks;)
+            {
+                if (!near[b]) { b++; continue; }
+                int e = b;
+                while (e < blocks && near[e]) e++;
+                int c0 = Math.Max(pad, b * DropLayer.BlockWidth), c1 = Math.Min(pad + width, e * DropLayer.BlockWidth);
+                if (c0 < c1) BlurSpan(prefix, stride, rowUsed, cy, c0, c1, acc, outRow, pad);
+                b = e;
+            }
+            return scratch;
+        }, _ => { });
+    }
+
+    /// <summary>Outputs for canvas columns [c0, c1) of canvas row <paramref name="cy"/>.</summary>
+    private void BlurSpan(double[] prefix, int stride, bool[] rowUsed, int cy, int c0, int c1, double[] acc, Span<float> outRow, int pad)
+    {
+        int r = _radius;
+        var sums = acc.AsSpan(c0, c1 - c0);
+        sums.Clear();
+        for (int dy = -r; dy <= r; dy++)
+        {
+            if (!rowUsed[cy + dy]) continue;
+            int w = _halfWidths[dy + r], row = (cy + dy) * stride;
+            var right = prefix.AsSpan(row + c0 + w + 1, c1 - c0);
+            var left = prefix.AsSpan(row + c0 - w, c1 - c0);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                int n = Vector<double>.Count;
+                for (; i <= sums.Length - n; i += n)
+                    (new Vector<double>(sums[i..]) + (new Vector<double>(right[i..]) - new Vector<double>(left[i..]))).CopyTo(sums[i..]);
+            }
+            for (; i < sums.Length; i++) sums[i] += right[i] - left[i];
+        }
+        for (int i = 0; i < sums.Length; i++) outRow[c0 - pad + i] = (float)(sums[i] * _norm);
     }
 }

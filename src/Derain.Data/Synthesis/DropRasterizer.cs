@@ -27,7 +27,8 @@ internal static class DropRasterizer
             var (top, bottom) = CanvasRows(drops[i], layer);
             if (bottom < 0 || top >= layer.CanvasHeight) continue;
             for (int b = Math.Max(0, top) / BandRows; b <= Math.Min(layer.CanvasHeight - 1, bottom) / BandRows; b++) perBand[b].Add(i);
-            for (int y = Math.Max(0, top); y <= Math.Min(layer.CanvasHeight - 1, bottom); y++) layer.RowUsed[y] = true;
+            double reach = drops[i].Reach + 1;
+            layer.Mark(top, bottom, (int)Math.Floor(drops[i].X - reach) + layer.Pad, (int)Math.Ceiling(drops[i].X + reach) + layer.Pad);
         }
 
         Parallel.For(0, bands, b =>

@@ -10,10 +10,11 @@ public sealed class RainFrame
         Width = width;
         Height = height;
         Clean = clean;
-        Rainy = new float[3 * width * height];
-        DropsOnly = new float[3 * width * height];
-        DropMask = new float[width * height];
-        StreakMap = new float[width * height];
+        // Every sample is written by the compositor, so the arrays need no zeroing.
+        Rainy = GC.AllocateUninitializedArray<float>(3 * width * height);
+        DropsOnly = GC.AllocateUninitializedArray<float>(3 * width * height);
+        DropMask = GC.AllocateUninitializedArray<float>(width * height);
+        StreakMap = GC.AllocateUninitializedArray<float>(width * height);
     }
 
     public int Width { get; }

@@ -117,9 +117,7 @@ public sealed class RainRenderer
         double scale = RainOptions.ScaleFor(_height);
         var scene = new BlurredBackground(clean, _width, _height, Math.Max(2, (int)Math.Round(4 * scale)));
         DropRasterizer.Render(_drops.Drops, scene, _options.DropFocal * _width, light.Interior(), _dropLayer);
-        var layer = _dropLayer;
-        _blur.Apply(layer.Alpha, layer.CanvasWidth, layer.CanvasHeight, layer.Pad, layer.RowUsed, _dropAlpha, _width, _height);
-        for (int c = 0; c < 3; c++)
-            _blur.Apply(layer.Color[c], layer.CanvasWidth, layer.CanvasHeight, layer.Pad, layer.RowUsed, _dropColor[c], _width, _height);
+        _blur.Apply(_dropLayer, _dropLayer.Alpha, _dropAlpha);
+        for (int c = 0; c < 3; c++) _blur.Apply(_dropLayer, _dropLayer.Color[c], _dropColor[c]);
     }
 }

@@ -10,7 +10,7 @@ namespace Derain.Data.Synthesis;
 /// </summary>
 internal sealed class VeilField
 {
-    private const int Grid = 16;
+    private const int Grid = 16; // a power of two, so wrapping is a mask
     private readonly float[] _noise = new float[Grid * Grid];
     private readonly double _density, _cell;
     private double _offsetX, _offsetY;
@@ -42,30 +42,31 @@ internal sealed class VeilField
             Array.Clear(veil);
             return;
         }
-        Parallel.For(0, height, y =>
+        Parallel.For(0, height, () => new float[Grid], (y, _, column) =>
         {
             float depth = 0.7f + 0.6f * (1f - y / (float)Math.Max(1, height - 1));
+            float scale = (float)_density * depth;
+            // The vertical interpolation is the same along a row: blend the two grid rows once, then only across.
+            double v = (y + _offsetY) / _cell, fv = Math.Floor(v);
+            int j0 = Wrap((long)fv), j1 = Wrap(j0 + 1L);
+            float tv = Smooth((float)(v - fv));
+            for (int i = 0; i < Grid; i++) column[i] = _noise[j0 * Grid + i] + tv * (_noise[j1 * Grid + i] - _noise[j0 * Grid + i]);
             var row = veil.AsSpan(y * width, width);
+            double u0 = _offsetX / _cell, du = 1 / _cell;
             for (int x = 0; x < width; x++)
             {
-                float sheet = Noise((x + _offsetX) / _cell, (y + _offsetY) / _cell);
-                row[x] = Math.Clamp((float)_density * depth * (1f + 0.35f * sheet), 0f, 0.95f);
+                double u = u0 + x * du, fu = Math.Floor(u);
+                int i0 = Wrap((long)fu), i1 = (i0 + 1) & (Grid - 1);
+                float tu = Smooth((float)(u - fu));
+                float sheet = column[i0] + tu * (column[i1] - column[i0]);
+                row[x] = Math.Clamp(scale * (1f + 0.35f * sheet), 0f, 0.95f);
             }
-        });
+            return column;
+        }, _ => { });
     }
 
-    /// <summary>Smooth value noise in [−1, 1] on a wrapping grid (smoothstep interpolation).</summary>
-    private float Noise(double u, double v)
-    {
-        double fu = Math.Floor(u), fv = Math.Floor(v);
-        int i0 = Wrap((long)fu), j0 = Wrap((long)fv), i1 = Wrap(i0 + 1), j1 = Wrap(j0 + 1);
-        float tu = (float)(u - fu), tv = (float)(v - fv);
-        tu = tu * tu * (3 - 2 * tu);
-        tv = tv * tv * (3 - 2 * tv);
-        float a = _noise[j0 * Grid + i0] + tu * (_noise[j0 * Grid + i1] - _noise[j0 * Grid + i0]);
-        float b = _noise[j1 * Grid + i0] + tu * (_noise[j1 * Grid + i1] - _noise[j1 * Grid + i0]);
-        return a + tv * (b - a);
-    }
+    private static float Smooth(float t) => t * t * (3 - 2 * t);
 
-    private static int Wrap(long i) => (int)(((i % Grid) + Grid) % Grid);
+    /// <summary>Index on the wrapping grid (Grid is a power of two).</summary>
+    private static int Wrap(long i) => (int)(i & (Grid - 1));
 }
