@@ -14,13 +14,16 @@ internal sealed class DeformPlan
     public readonly record struct Segment(int DeformGroup, int Channel, int Length, int ColumnBase);
 
     /// <summary>Elements of the column matrix kept at once (bounds memory for large images).</summary>
-    private const int ColumnBudget = 1 << 20;
+    private const int DefaultColumnBudget = 1 << 20;
+
+    /// <summary>Overrides the column budget on this thread (tests use it to force many chunks).</summary>
+    [ThreadStatic] internal static int? ColumnBudgetOverride;
 
     public DeformPlan(DeformConvGeometry g, int threads)
     {
         Geometry = g;
         ColumnWidth = g.InChannels * g.KernelPoints;
-        ChunkRows = Math.Clamp(ColumnBudget / Math.Max(1, g.OutW * ColumnWidth), 1, g.OutH);
+        ChunkRows = Math.Clamp((ColumnBudgetOverride ?? DefaultColumnBudget) / Math.Max(1, g.OutW * ColumnWidth), 1, g.OutH);
         int perDeform = g.InPerDeformGroup, perGroup = g.InPerGroup, k = g.KernelPoints;
         ByDeformGroup = new Segment[g.DeformGroups][];
         var all = new List<Segment>();
