@@ -5,20 +5,38 @@ namespace Derain.Tensors.Kernels.Managed;
 public partial class ManagedKernels
 {
     /// <summary>
-    /// Where kernel point (ki, kj) of output pixel (ho, wo) samples deform group d, as torchvision's
-    /// deform_conv2d defines it: y = ho·stride − pad + ki·dilation + offset[2·(d·K + k)], x likewise with
-    /// offset[2·(d·K + k) + 1]; the mask (1 without one) scales the sample. <paramref name="off"/> and
-    /// <paramref name="mask"/> point at one image's fields.
+    /// The sample positions of kernel point k of deform group d along output row ho, as torchvision's
+    /// deform_conv2d defines them: y = ho·stride − pad + ki·dilation + offset[2·(d·K + k)], x = wo·stride − pad
+    /// + kj·dilation + offset[2·(d·K + k) + 1]; the mask (1 without one) scales the sample. Loops walk one
+    /// field row at a time (wo innermost): stepping across the 2·dg·K offset planes per pixel instead would hit
+    /// addresses a power-of-two plane apart and thrash the cache sets.
     /// </summary>
-    private static unsafe Corners<T> DeformCorners<T>(DeformConvGeometry g, T* off, T* mask, int d, int k, int ho, int wo, out T m)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly unsafe struct DeformRow<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = g.OutPlane, p = ho * g.OutW + wo, kk = d * g.KernelPoints + k;
-        int ki = k / g.KernelW, kj = k - ki * g.KernelW;
-        double y = ho * g.StrideH - g.PadH + ki * g.DilationH + double.CreateTruncating(off[(nint)(2 * kk) * plane + p]);
-        double x = wo * g.StrideW - g.PadW + kj * g.DilationW + double.CreateTruncating(off[(nint)(2 * kk + 1) * plane + p]);
-        m = mask is null ? T.One : mask[(nint)kk * plane + p];
-        return Corners<T>.Bilinear(y, x, g.InH, g.InW);
+        private readonly T* _offY, _offX, _mask;
+        private readonly double _y, _x0;
+        private readonly int _strideW, _h, _w;
+
+        public DeformRow(DeformConvGeometry g, T* off, T* mask, int d, int k, int ho)
+        {
+            int kk = d * g.KernelPoints + k, ki = k / g.KernelW, kj = k - ki * g.KernelW, row = ho * g.OutW;
+            _offY = off + (nint)(2 * kk) * g.OutPlane + row;
+            _offX = off + (nint)(2 * kk + 1) * g.OutPlane + row;
+            _mask = mask is null ? null : mask + (nint)kk * g.OutPlane + row;
+            _y = ho * g.StrideH - g.PadH + ki * g.DilationH;
+            _x0 = kj * g.DilationW - g.PadW;
+            _strideW = g.StrideW;
+            _h = g.InH;
+            _w = g.InW;
+        }
+
+        /// <summary>Corners of output column wo and its mask value.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public Corners<T> At(int wo, out T m)
+        {
+            m = _mask is null ? T.One : _mask[wo];
+            return Corners<T>.Bilinear(_y + double.CreateTruncating(_offY[wo]), _x0 + wo * _strideW + double.CreateTruncating(_offX[wo]), _h, _w);
+        }
     }
 
     /// <summary>
@@ -33,17 +51,19 @@ public partial class ManagedKernels
         Parallel.For(0, rows, ParallelOptions, r =>
         {
             int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup;
-            for (int wo = 0; wo < g.OutW; wo++)
+            T* colRow = cols + (nint)r * g.OutW * plan.ColumnWidth;
+            for (int d = 0; d < g.DeformGroups; d++)
             {
-                T* colRow = cols + (nint)(r * g.OutW + wo) * plan.ColumnWidth;
-                for (int d = 0; d < g.DeformGroups; d++)
+                var segs = plan.ByDeformGroup[d];
+                for (int k = 0; k < g.KernelPoints; k++)
                 {
-                    var segs = plan.ByDeformGroup[d];
-                    for (int k = 0; k < g.KernelPoints; k++)
+                    var at = new DeformRow<T>(g, off, mask, d, k, ho);
+                    for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = DeformCorners(g, off, mask, d, k, ho, wo, out T m);
+                        var c = at.At(wo, out T m);
+                        T* col = colRow + (nint)wo * plan.ColumnWidth + k * perGroup;
                         foreach (var s in segs)
-                            ChannelRuns.Sample(xT + s.Channel, cin, c, m, colRow + s.ColumnBase + k * perGroup, s.Length);
+                            ChannelRuns.Sample(xT + s.Channel, cin, c, m, col + s.ColumnBase, s.Length);
                     }
                 }
             }
@@ -62,28 +82,32 @@ public partial class ManagedKernels
         var g = plan.Geometry;
         Parallel.For(0, rows, ParallelOptions, r =>
         {
-            int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup, plane = g.OutPlane;
-            for (int wo = 0; wo < g.OutW; wo++)
+            int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup, plane = g.OutPlane, row = ho * g.OutW;
+            T* gcolRow = gcols + (nint)r * g.OutW * plan.ColumnWidth;
+            for (int d = 0; d < g.DeformGroups; d++)
             {
-                int p = ho * g.OutW + wo;
-                T* gRow = gcols + (nint)(r * g.OutW + wo) * plan.ColumnWidth;
-                for (int d = 0; d < g.DeformGroups; d++)
+                var segs = plan.ByDeformGroup[d];
+                for (int k = 0; k < g.KernelPoints; k++)
                 {
-                    var segs = plan.ByDeformGroup[d];
-                    for (int k = 0; k < g.KernelPoints; k++)
+                    var at = new DeformRow<T>(g, off, mask, d, k, ho);
+                    int kk = d * g.KernelPoints + k;
+                    T* dy = dOff is null ? null : dOff + (nint)(2 * kk) * plane + row;
+                    T* dx = dOff is null ? null : dy + plane;
+                    T* dm = dMask is null ? null : dMask + (nint)kk * plane + row;
+                    for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = DeformCorners(g, off, mask, d, k, ho, wo, out T m);
+                        var c = at.At(wo, out T m);
+                        T* gcol = gcolRow + (nint)wo * plan.ColumnWidth + k * perGroup;
                         T s00 = T.Zero, s01 = T.Zero, s10 = T.Zero, s11 = T.Zero;
                         if (c.Inside != 0)
                             foreach (var s in segs)
-                                ChannelRuns.Dot4(xT + s.Channel, cin, c, gRow + s.ColumnBase + k * perGroup, s.Length, ref s00, ref s01, ref s10, ref s11);
-                        int kk = d * g.KernelPoints + k;
-                        if (dOff is not null)
+                                ChannelRuns.Dot4(xT + s.Channel, cin, c, gcol + s.ColumnBase, s.Length, ref s00, ref s01, ref s10, ref s11);
+                        if (dy is not null)
                         {
-                            dOff[(nint)(2 * kk) * plane + p] = m * c.DerivativeY(s00, s01, s10, s11);
-                            dOff[(nint)(2 * kk + 1) * plane + p] = m * c.DerivativeX(s00, s01, s10, s11);
+                            dy[wo] = m * c.DerivativeY(s00, s01, s10, s11);
+                            dx[wo] = m * c.DerivativeX(s00, s01, s10, s11);
                         }
-                        if (dMask is not null) dMask[(nint)kk * plane + p] = c.Value(s00, s01, s10, s11);
+                        if (dm is not null) dm[wo] = c.Value(s00, s01, s10, s11);
                     }
                 }
             }
@@ -106,14 +130,15 @@ public partial class ManagedKernels
             int cin = g.InChannels, perGroup = g.InPerGroup;
             for (int r = 0; r < rows; r++)
             {
-                int ho = r0 + r;
-                for (int wo = 0; wo < g.OutW; wo++)
+                T* gcolRow = gcols + (nint)r * g.OutW * plan.ColumnWidth + s.ColumnBase;
+                for (int k = 0; k < g.KernelPoints; k++)
                 {
-                    T* gRow = gcols + (nint)(r * g.OutW + wo) * plan.ColumnWidth + s.ColumnBase;
-                    for (int k = 0; k < g.KernelPoints; k++)
+                    var at = new DeformRow<T>(g, off, mask, s.DeformGroup, k, r0 + r);
+                    for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = DeformCorners(g, off, mask, s.DeformGroup, k, ho, wo, out T m);
-                        if (c.Inside != 0) ChannelRuns.Scatter(gxT + s.Channel, cin, c, m, gRow + k * perGroup, s.Length);
+                        var c = at.At(wo, out T m);
+                        if (c.Inside != 0)
+                            ChannelRuns.Scatter(gxT + s.Channel, cin, c, m, gcolRow + (nint)wo * plan.ColumnWidth + k * perGroup, s.Length);
                     }
                 }
             }

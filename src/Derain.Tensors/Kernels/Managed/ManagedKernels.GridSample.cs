@@ -3,33 +3,34 @@ using System.Numerics;
 namespace Derain.Tensors.Kernels.Managed;
 
 /// <summary>
-/// grid_sample (torch.nn.functional.grid_sample, 4-D). The image is read channels-last so each output pixel
-/// computes its corners once and samples all channels with vector loads; the result is transposed back.
+/// grid_sample (torch.nn.functional.grid_sample, 4-D). Every image first gets a table of the corners of each
+/// output pixel (<see cref="GridTable{T}"/>, computed once), which every channel plane then reuses; planes stay
+/// in NCHW, so no transposes are needed.
 /// </summary>
 public partial class ManagedKernels
 {
+    /// <summary>Output pixels per task when several tasks share one plane (or, in the grid gradient, all planes).</summary>
+    private const int GridBand = 1024;
+
     /// <inheritdoc/>
     public virtual unsafe void GridSample2dForward<T>(GridSampleGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> grid, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
-        using var xT = new Scratch<T>(inPlane * c);
-        using var yT = new Scratch<T>(outPlane * c);
+        int bands = Math.Clamp((4 * KernelBackend.Threads + c - 1) / c, 1, Math.Max(1, outPlane / GridBand));
+        int bandLen = (outPlane + bands - 1) / bands;
+        var table = GridTable<T>.Rent(outPlane);
         fixed (T* px = x, pg = grid, py = y)
         {
             for (int n = 0; n < g.N; n++)
             {
-                Layout.Transpose(px + (nint)n * c * inPlane, c, inPlane, xT.Ptr);
-                T* gr = pg + (nint)n * outPlane * 2, img = xT.Ptr, outT = yT.Ptr;
-                Parallel.For(0, g.OutH, ParallelOptions, row =>
+                BuildGridTable(g, pg + (nint)n * outPlane * 2, table);
+                T* xn = px + (nint)n * c * inPlane, yn = py + (nint)n * c * outPlane;
+                Parallel.For(0, c * bands, ParallelOptions, t =>
                 {
-                    for (int p = row * g.OutW, end = p + g.OutW; p < end; p++)
-                    {
-                        var k = GridCorners(g, gr[2 * p], gr[2 * p + 1], out _, out _);
-                        ChannelRuns.Sample(img, c, k, T.One, outT + (nint)p * c, c);
-                    }
+                    int ch = t / bands, p0 = t % bands * bandLen, p1 = Math.Min(outPlane, p0 + bandLen);
+                    GridSamplePlane(table, xn + (nint)ch * inPlane, p0, p1, yn + (nint)ch * outPlane);
                 });
-                Layout.Transpose(yT.Ptr, outPlane, c, py + (nint)n * c * outPlane);
             }
         }
     }
@@ -47,43 +48,88 @@ public partial class ManagedKernels
             wantGrid = false;
         }
         if (!wantX && !wantGrid) return;
-        int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
-        using var xT = new Scratch<T>(wantGrid ? inPlane * c : 0);
-        using var gyT = new Scratch<T>(outPlane * c);
-        var scatter = wantX ? new GridScatter<T>(g) : null;
-        try
+        int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, threads = KernelBackend.Threads;
+        // The input gradient scatters into shared pixels: tasks own whole channel planes when there are enough
+        // of them, otherwise bands of output pixels accumulate into private copies that are summed at the end.
+        bool byChannel = c >= 2 * threads || threads == 1;
+        int scatterTasks = byChannel ? c : Math.Clamp(outPlane / GridBand, 1, threads);
+        var table = GridTable<T>.Rent(outPlane);
+        using var acc = new Scratch<T>(wantX && !byChannel ? (scatterTasks - 1) * c * inPlane : 0);
+        fixed (T* px = x, pg = grid, pdy = dy, pdx = dx, pdg = dGrid)
         {
-            fixed (T* px = x, pg = grid, pdy = dy, pdx = dx, pdg = dGrid)
+            for (int n = 0; n < g.N; n++)
             {
-                for (int n = 0; n < g.N; n++)
-                {
-                    T* gr = pg + (nint)n * outPlane * 2, gOut = gyT.Ptr;
-                    Layout.Transpose(pdy + (nint)n * c * outPlane, c, outPlane, gyT.Ptr);
-                    if (wantGrid)
+                BuildGridTable(g, pg + (nint)n * outPlane * 2, table);
+                T* xn = px + (nint)n * c * inPlane, gyn = pdy + (nint)n * c * outPlane;
+                if (wantGrid) GridGradient(g, table, xn, gyn, pdg + (nint)n * outPlane * 2);
+                if (!wantX) continue;
+                T* dxn = pdx + (nint)n * c * inPlane, extra = acc.Ptr;
+                if (byChannel)
+                    Parallel.For(0, c, ParallelOptions, ch =>
                     {
-                        Layout.Transpose(px + (nint)n * c * inPlane, c, inPlane, xT.Ptr);
-                        T* img = xT.Ptr, dg = pdg + (nint)n * outPlane * 2;
-                        // ∂/∂grid = Σ_c dy_c · ∂sample_c/∂(ix, iy) · ∂(ix, iy)/∂grid (grid_sampler_2d_backward).
-                        Parallel.For(0, g.OutH, ParallelOptions, row =>
+                        T* dst = dxn + (nint)ch * inPlane, gy = gyn + (nint)ch * outPlane;
+                        new Span<T>(dst, inPlane).Clear();
+                        for (int p = 0; p < outPlane; p++) table.Scatter(dst, p, gy[p]);
+                    });
+                else
+                {
+                    Parallel.For(0, scatterTasks, ParallelOptions, t =>
+                    {
+                        T* dst = t == 0 ? dxn : extra + (nint)(t - 1) * c * inPlane;
+                        new Span<T>(dst, c * inPlane).Clear();
+                        int p0 = (int)((long)outPlane * t / scatterTasks), p1 = (int)((long)outPlane * (t + 1) / scatterTasks);
+                        for (int ch = 0; ch < c; ch++)
                         {
-                            for (int p = row * g.OutW, end = p + g.OutW; p < end; p++)
-                            {
-                                var k = GridCorners(g, gr[2 * p], gr[2 * p + 1], out T multX, out T multY);
-                                T s00 = T.Zero, s01 = T.Zero, s10 = T.Zero, s11 = T.Zero;
-                                if (k.Inside != 0) ChannelRuns.Dot4(img, c, k, gOut + (nint)p * c, c, ref s00, ref s01, ref s10, ref s11);
-                                dg[2 * p] = multX * k.DerivativeX(s00, s01, s10, s11);
-                                dg[2 * p + 1] = multY * k.DerivativeY(s00, s01, s10, s11);
-                            }
-                        });
-                    }
-                    if (wantX) scatter!.Run(gr, gOut, pdx + (nint)n * c * inPlane);
+                            T* d = dst + (nint)ch * inPlane, gy = gyn + (nint)ch * outPlane;
+                            for (int p = p0; p < p1; p++) table.Scatter(d, p, gy[p]);
+                        }
+                    });
+                    for (int t = 1; t < scatterTasks; t++) ChannelRuns.Axpy(extra + (nint)(t - 1) * c * inPlane, T.One, dxn, c * inPlane);
                 }
             }
         }
-        finally
+    }
+
+    /// <summary>Corners and ∂(ix, iy)/∂(gx, gy) of every output pixel of one image.</summary>
+    private static unsafe void BuildGridTable<T>(GridSampleGeometry g, T* grid, GridTable<T> table)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parallel.For(0, g.OutH, ParallelOptions, row =>
         {
-            scatter?.Dispose();
-        }
+            for (int p = row * g.OutW, end = p + g.OutW; p < end; p++)
+            {
+                var k = GridCorners(g, grid[2 * p], grid[2 * p + 1], out T mx, out T my);
+                table.Set(p, k, mx, my);
+            }
+        });
+    }
+
+    /// <summary>
+    /// ∂/∂grid = Σ_c dy_c · ∂sample_c/∂(ix, iy) · ∂(ix, iy)/∂grid (grid_sampler_2d_backward). Tasks own bands of
+    /// output pixels and sweep the planes one after another, accumulating the band's per-corner sums.
+    /// </summary>
+    private static unsafe void GridGradient<T>(GridSampleGeometry g, GridTable<T> table, T* x, T* gy, T* dGrid)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
+        int bands = (outPlane + GridBand - 1) / GridBand;
+        Parallel.For(0, bands, ParallelOptions, b =>
+        {
+            int p0 = b * GridBand, len = Math.Min(GridBand, outPlane - p0);
+            T* sums = stackalloc T[4 * GridBand];
+            new Span<T>(sums, 4 * len).Clear();
+            for (int ch = 0; ch < c; ch++)
+                GridCornerSums(table, x + (nint)ch * inPlane, gy + (nint)ch * outPlane, p0, len, sums);
+            for (int j = 0; j < len; j++)
+            {
+                int p = p0 + j;
+                T s00 = sums[j], s01 = sums[len + j], s10 = sums[2 * len + j], s11 = sums[3 * len + j];
+                T lx = table.Lx[p], ly = table.Ly[p];
+                // ∂/∂ix and ∂/∂iy of the bilinear sample (outside corners contribute nothing: their sums are 0).
+                dGrid[2 * p] = table.MultX[p] * ((T.One - ly) * (s01 - s00) + ly * (s11 - s10));
+                dGrid[2 * p + 1] = table.MultY[p] * ((T.One - lx) * (s10 - s00) + lx * (s11 - s01));
+            }
+        });
     }
 
     /// <summary>
@@ -125,63 +171,5 @@ public partial class ManagedKernels
         double max = size - 1;
         if (v >= max) { grad = 0; return max; }
         return v;
-    }
-
-    /// <summary>
-    /// The input-gradient scatter of grid_sample for one image: each output pixel adds dy·weight to its corners.
-    /// With enough channels, tasks own disjoint channel runs; with few channels (flows, RGB), tasks own bands of
-    /// output rows and scatter into private buffers that are summed at the end.
-    /// </summary>
-    private sealed unsafe class GridScatter<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        private const int MinRun = 16;
-        private readonly GridSampleGeometry _g;
-        private readonly int _tasks;
-        private readonly bool _byChannel;
-        private readonly Scratch<T> _acc;
-
-        public GridScatter(GridSampleGeometry g)
-        {
-            _g = g;
-            int threads = KernelBackend.Threads, runs = (g.Channels + MinRun - 1) / MinRun;
-            _byChannel = threads == 1 || runs >= 2 * threads;
-            _tasks = _byChannel ? runs : Math.Min(threads, g.OutH);
-            _acc = new Scratch<T>(g.Channels * g.InH * g.InW * (_byChannel ? 1 : _tasks));
-        }
-
-        /// <summary>dx (channels-first, one image) from the grid and dy (channels-last).</summary>
-        public void Run(T* grid, T* gyT, T* dx)
-        {
-            var g = _g;
-            int c = g.Channels, inPlane = g.InH * g.InW, size = c * inPlane;
-            T* acc = _acc.Ptr;
-            _acc.Span.Clear();
-            Parallel.For(0, _tasks, ParallelOptions, t =>
-            {
-                int c0 = 0, len = c, p0 = 0, p1 = g.OutH * g.OutW;
-                T* dst = acc;
-                if (_byChannel)
-                {
-                    c0 = t * MinRun;
-                    len = Math.Min(MinRun, c - c0);
-                }
-                else
-                {
-                    p0 = (int)((long)g.OutH * t / _tasks) * g.OutW;
-                    p1 = (int)((long)g.OutH * (t + 1) / _tasks) * g.OutW;
-                    dst = acc + (nint)t * size;
-                }
-                for (int p = p0; p < p1; p++)
-                {
-                    var k = GridCorners(g, grid[2 * p], grid[2 * p + 1], out _, out _);
-                    if (k.Inside != 0) ChannelRuns.Scatter(dst + c0, c, k, T.One, gyT + (nint)p * c + c0, len);
-                }
-            });
-            for (int t = 1; t < (_byChannel ? 1 : _tasks); t++)
-                ChannelRuns.Axpy(acc + (nint)t * size, T.One, acc, size);
-            Layout.Transpose(acc, inPlane, c, dx);
-        }
-
-        public void Dispose() => _acc.Dispose();
     }
 }
