@@ -98,18 +98,18 @@ def main():
     torch.set_default_dtype(torch.float64)
     # Deformable convolution: deform groups, convolution groups, stride, dilation, rectangular kernels, with and
     # without mask and bias, and offsets large enough to push samples outside the image.
-    dcn_case("dcn_dg1_mask_bias", 1, n=2, cin=4, cout=3, h=6, w=7, k=(3, 3))
+    dcn_case("dcn_dg1_mask_bias", 1, n=2, cin=4, cout=3, h=6, w=11, k=(3, 3))
     dcn_case("dcn_dg4_mask", 2, n=1, cin=8, cout=4, h=5, w=6, k=(3, 3), dg=4, use_bias=False)
     dcn_case("dcn_groups2_dg2", 3, n=1, cin=8, cout=6, h=5, w=5, k=(3, 3), groups=2, dg=2)
     dcn_case("dcn_groups2_dg4", 4, n=1, cin=8, cout=4, h=5, w=6, k=(3, 3), groups=2, dg=4, offset_scale=3.0)
-    dcn_case("dcn_stride2_nomask", 5, n=1, cin=4, cout=4, h=7, w=8, k=(3, 3), stride=(2, 2), dg=2, use_mask=False)
+    dcn_case("dcn_stride2_nomask", 5, n=1, cin=4, cout=4, h=7, w=19, k=(3, 3), stride=(2, 2), dg=2, use_mask=False)
     dcn_case("dcn_rect_dilated", 6, n=1, cin=6, cout=2, h=7, w=6, k=(2, 3), stride=(1, 2), padding=(1, 2),
              dilation=(2, 1), dg=3, use_bias=False)
     dcn_case("dcn_dcnv1_groups3", 7, n=2, cin=6, cout=3, h=4, w=5, k=(3, 3), groups=3, dg=1, use_mask=False,
              use_bias=False)
-    dcn_case("dcn_integer_offsets", 8, n=1, cin=4, cout=2, h=5, w=5, k=(3, 3), dg=2, offset_scale=2.5,
+    dcn_case("dcn_integer_offsets", 8, n=1, cin=4, cout=2, h=5, w=10, k=(3, 3), dg=2, offset_scale=2.5,
              integer_offsets=True)
-    dcn_case("dcn_dg16_vimpnet_like", 9, n=1, cin=32, cout=16, h=6, w=6, k=(3, 3), dg=16)
+    dcn_case("dcn_dg16_vimpnet_like", 9, n=1, cin=32, cout=16, h=6, w=9, k=(3, 3), dg=16)
 
     # grid_sample: every mode × padding × align_corners combination, points outside the image.
     seed = 20

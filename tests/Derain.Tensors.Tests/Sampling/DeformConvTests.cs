@@ -9,12 +9,13 @@ public class DeformConvTests
     [Fact]
     public void Gradients_with_mask_bias_groups_and_deform_groups()
     {
-        // Cin 4 in 2 convolution groups and 2 deform groups; offsets up to ±3 px send samples off the 4×5 image.
-        var x = GradCheck.Randn(1, 2, 4, 4, 5);
-        var offset = SamplingInputs.Offsets(2, 3, 2, 2 * 2 * 9, 4, 5);
+        // Cin 4 in 2 convolution groups and 2 deform groups; offsets up to ±3 px send samples off the 2×9 image
+        // (9 columns: one vectorised block of 8 sample positions and a scalar tail).
+        var x = GradCheck.Randn(1, 2, 4, 2, 9);
+        var offset = SamplingInputs.Offsets(2, 3, 2, 2 * 2 * 9, 2, 9);
         var w = GradCheck.Randn(3, 4, 2, 3, 3);
         var b = GradCheck.Randn(4, 4);
-        var mask = GradCheck.Rand(5, 0.1, 1, 2, 2 * 9, 4, 5);
+        var mask = GradCheck.Rand(5, 0.1, 1, 2, 2 * 9, 2, 9);
         GradCheck.Check(t => Ops.DeformConv2d(t[0], t[1], t[2], t[3], t[4], padding: 1, groups: 2), [x, offset, w, b, mask]);
     }
 

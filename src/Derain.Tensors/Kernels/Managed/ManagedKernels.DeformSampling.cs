@@ -30,13 +30,12 @@ public partial class ManagedKernels
             _w = g.InW;
         }
 
-        /// <summary>Corners of output column wo and its mask value.</summary>
+        /// <summary>The corners of the whole row, in a table of OutW positions.</summary>
+        public void Fill(CornerTable<T> table) => table.FillRow(_offY, _offX, _y, _x0, _strideW, _h, _w);
+
+        /// <summary>The mask of output column wo (1 without a mask).</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public Corners<T> At(int wo, out T m)
-        {
-            m = _mask is null ? T.One : _mask[wo];
-            return Corners<T>.Bilinear(_y + double.CreateTruncating(_offY[wo]), _x0 + wo * _strideW + double.CreateTruncating(_offX[wo]), _h, _w);
-        }
+        public T Mask(int wo) => _mask is null ? T.One : _mask[wo];
     }
 
     /// <summary>
@@ -52,15 +51,18 @@ public partial class ManagedKernels
         {
             int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup;
             T* colRow = cols + (nint)r * g.OutW * plan.ColumnWidth;
+            var table = CornerTable<T>.Rent(g.OutW);
             for (int d = 0; d < g.DeformGroups; d++)
             {
                 var segs = plan.ByDeformGroup[d];
                 for (int k = 0; k < g.KernelPoints; k++)
                 {
                     var at = new DeformRow<T>(g, off, mask, d, k, ho);
+                    at.Fill(table);
                     for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = at.At(wo, out T m);
+                        var c = table.Get(wo);
+                        T m = at.Mask(wo);
                         T* col = colRow + (nint)wo * plan.ColumnWidth + k * perGroup;
                         foreach (var s in segs)
                             ChannelRuns.Sample(xT + s.Channel, cin, c, m, col + s.ColumnBase, s.Length);
@@ -84,19 +86,22 @@ public partial class ManagedKernels
         {
             int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup, plane = g.OutPlane, row = ho * g.OutW;
             T* gcolRow = gcols + (nint)r * g.OutW * plan.ColumnWidth;
+            var table = CornerTable<T>.Rent(g.OutW);
             for (int d = 0; d < g.DeformGroups; d++)
             {
                 var segs = plan.ByDeformGroup[d];
                 for (int k = 0; k < g.KernelPoints; k++)
                 {
                     var at = new DeformRow<T>(g, off, mask, d, k, ho);
+                    at.Fill(table);
                     int kk = d * g.KernelPoints + k;
                     T* dy = dOff is null ? null : dOff + (nint)(2 * kk) * plane + row;
                     T* dx = dOff is null ? null : dy + plane;
                     T* dm = dMask is null ? null : dMask + (nint)kk * plane + row;
                     for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = at.At(wo, out T m);
+                        var c = table.Get(wo);
+                        T m = at.Mask(wo);
                         T* gcol = gcolRow + (nint)wo * plan.ColumnWidth + k * perGroup;
                         T s00 = T.Zero, s01 = T.Zero, s10 = T.Zero, s11 = T.Zero;
                         if (c.Inside != 0)
@@ -128,17 +133,18 @@ public partial class ManagedKernels
         {
             var s = items[i];
             int cin = g.InChannels, perGroup = g.InPerGroup;
+            var table = CornerTable<T>.Rent(g.OutW);
             for (int r = 0; r < rows; r++)
             {
                 T* gcolRow = gcols + (nint)r * g.OutW * plan.ColumnWidth + s.ColumnBase;
                 for (int k = 0; k < g.KernelPoints; k++)
                 {
                     var at = new DeformRow<T>(g, off, mask, s.DeformGroup, k, r0 + r);
+                    at.Fill(table);
                     for (int wo = 0; wo < g.OutW; wo++)
                     {
-                        var c = at.At(wo, out T m);
-                        if (c.Inside != 0)
-                            ChannelRuns.Scatter(gxT + s.Channel, cin, c, m, gcolRow + (nint)wo * plan.ColumnWidth + k * perGroup, s.Length);
+                        if (table.Inside[wo] == 0) continue;
+                        ChannelRuns.Scatter(gxT + s.Channel, cin, table.Get(wo), at.Mask(wo), gcolRow + (nint)wo * plan.ColumnWidth + k * perGroup, s.Length);
                     }
                 }
             }

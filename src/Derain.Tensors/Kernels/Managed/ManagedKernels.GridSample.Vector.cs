@@ -11,7 +11,7 @@ namespace Derain.Tensors.Kernels.Managed;
 public partial class ManagedKernels
 {
     /// <summary>dst[p] = sample of plane src at pixel p, for p in [p0, p1).</summary>
-    private static unsafe void GridSamplePlane<T>(in GridTable<T> t, T* src, int p0, int p1, T* dst)
+    private static unsafe void GridSamplePlane<T>(in CornerTable<T> t, T* src, int p0, int p1, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int p = p0;
@@ -38,7 +38,7 @@ public partial class ManagedKernels
     /// sums[i·len + (p − p0)] += gy[p]·src[corner i of p] for inside corners, p in [p0, p0 + len): one plane's
     /// share of the per-corner sums the grid gradient needs.
     /// </summary>
-    private static unsafe void GridCornerSums<T>(in GridTable<T> t, T* src, T* gy, int p0, int len, T* sums)
+    private static unsafe void GridCornerSums<T>(in CornerTable<T> t, T* src, T* gy, int p0, int len, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0, n = t.Count;

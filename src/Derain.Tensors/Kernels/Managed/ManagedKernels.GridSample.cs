@@ -4,7 +4,7 @@ namespace Derain.Tensors.Kernels.Managed;
 
 /// <summary>
 /// grid_sample (torch.nn.functional.grid_sample, 4-D). Every image first gets a table of the corners of each
-/// output pixel (<see cref="GridTable{T}"/>, computed once), which every channel plane then reuses; planes stay
+/// output pixel (<see cref="CornerTable{T}"/>, computed once), which every channel plane then reuses; planes stay
 /// in NCHW, so no transposes are needed.
 /// </summary>
 public partial class ManagedKernels
@@ -19,12 +19,12 @@ public partial class ManagedKernels
         int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
         int bands = Math.Clamp((4 * KernelBackend.Threads + c - 1) / c, 1, Math.Max(1, outPlane / GridBand));
         int bandLen = (outPlane + bands - 1) / bands;
-        var table = GridTable<T>.Rent(outPlane);
+        var table = CornerTable<T>.Rent(outPlane);
         fixed (T* px = x, pg = grid, py = y)
         {
             for (int n = 0; n < g.N; n++)
             {
-                BuildGridTable(g, pg + (nint)n * outPlane * 2, table);
+                BuildCornerTable(g, pg + (nint)n * outPlane * 2, table);
                 T* xn = px + (nint)n * c * inPlane, yn = py + (nint)n * c * outPlane;
                 Parallel.For(0, c * bands, ParallelOptions, t =>
                 {
@@ -53,13 +53,13 @@ public partial class ManagedKernels
         // of them, otherwise bands of output pixels accumulate into private copies that are summed at the end.
         bool byChannel = c >= 2 * threads || threads == 1;
         int scatterTasks = byChannel ? c : Math.Clamp(outPlane / GridBand, 1, threads);
-        var table = GridTable<T>.Rent(outPlane);
+        var table = CornerTable<T>.Rent(outPlane);
         using var acc = new Scratch<T>(wantX && !byChannel ? (scatterTasks - 1) * c * inPlane : 0);
         fixed (T* px = x, pg = grid, pdy = dy, pdx = dx, pdg = dGrid)
         {
             for (int n = 0; n < g.N; n++)
             {
-                BuildGridTable(g, pg + (nint)n * outPlane * 2, table);
+                BuildCornerTable(g, pg + (nint)n * outPlane * 2, table);
                 T* xn = px + (nint)n * c * inPlane, gyn = pdy + (nint)n * c * outPlane;
                 if (wantGrid) GridGradient(g, table, xn, gyn, pdg + (nint)n * outPlane * 2);
                 if (!wantX) continue;
@@ -91,7 +91,7 @@ public partial class ManagedKernels
     }
 
     /// <summary>Corners and ∂(ix, iy)/∂(gx, gy) of every output pixel of one image.</summary>
-    private static unsafe void BuildGridTable<T>(GridSampleGeometry g, T* grid, GridTable<T> table)
+    private static unsafe void BuildCornerTable<T>(GridSampleGeometry g, T* grid, CornerTable<T> table)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Parallel.For(0, g.OutH, ParallelOptions, row =>
@@ -108,7 +108,7 @@ public partial class ManagedKernels
     /// ∂/∂grid = Σ_c dy_c · ∂sample_c/∂(ix, iy) · ∂(ix, iy)/∂grid (grid_sampler_2d_backward). Tasks own bands of
     /// output pixels and sweep the planes one after another, accumulating the band's per-corner sums.
     /// </summary>
-    private static unsafe void GridGradient<T>(GridSampleGeometry g, GridTable<T> table, T* x, T* gy, T* dGrid)
+    private static unsafe void GridGradient<T>(GridSampleGeometry g, CornerTable<T> table, T* x, T* gy, T* dGrid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
