@@ -121,6 +121,9 @@ def main():
     grid_case("grid_bilinear_zeros_align_exact", 30, "bilinear", "zeros", True, exact_points=True)
     grid_case("grid_bilinear_border_noalign_exact", 31, "bilinear", "border", False, exact_points=True)
     grid_case("grid_bilinear_zeros_align_c64", 32, "bilinear", "zeros", True, n=1, c=64, h=5, w=6, oh=4, ow=5)
+    # Over 2048 output pixels with 2 channels: the input-gradient scatter splits into pixel bands with private
+    # accumulators, and the grid gradient into several bands.
+    grid_case("grid_bilinear_border_noalign_large", 33, "bilinear", "border", False, n=1, c=2, h=20, w=24, oh=48, ow=48)
 
     # interpolate: bilinear/bicubic × align_corners × (size up, size down, scale up, scale down).
     seed = 40
@@ -132,6 +135,9 @@ def main():
             interp_case(f"interp_{tag}_scale_up", seed + 2, mode, align, 5, 6, scale=(1.7, 2.0))
             interp_case(f"interp_{tag}_scale_down", seed + 3, mode, align, 7, 9, scale=(0.5, 0.3))
             seed += 4
+    # Wide planes: the vertical pass splits columns into bands.
+    interp_case("interp_bilinear_align_wide_up", 62, "bilinear", True, 3, 140, size=(5, 150))
+    interp_case("interp_bicubic_noalign_wide_down", 63, "bicubic", False, 6, 140, size=(4, 130))
     interp_case("interp_bilinear_noalign_scale_down_recompute", 60, "bilinear", False, 7, 9, scale=(0.5, 0.3),
                 recompute=True)
     interp_case("interp_bicubic_noalign_scale_up_recompute", 61, "bicubic", False, 5, 6, scale=(1.7, 2.3),
