@@ -64,3 +64,56 @@ public class GridSampleTests
         Assert.Contains("[1, 4, 4, 2]", e.Message);
     }
 }
+
+public class GridSampleLargeTests
+{
+    private const int H = 130, W = 131;  // 17,030 output pixels: more than one corner-table block (16,384)
+
+    [Theory]
+    [InlineData(2)]   // few channels: the input-gradient scatter runs in pixel bands with private accumulators
+    [InlineData(40)]  // many channels: one task per channel plane
+    public void Input_gradient_is_the_adjoint_of_the_forward(int channels)
+    {
+        var x = GradCheck.Randn(1, 1, channels, 9, 11);
+        var grid = GradCheck.Rand(2, -1.2, 1.2, 1, H, W, 2);
+        var r = GradCheck.Randn(3, 1, channels, H, W);
+        x.RequiresGrad = true;
+        var y = Ops.GridSample(x, grid, alignCorners: true);
+        y.Backward(r);
+        // <A x, r> = <x, Aᵀ r>
+        double lhs = Dot(y.ToDoubleArray(), r.ToDoubleArray()), rhs = Dot(x.ToDoubleArray(), x.Grad!.ToDoubleArray());
+        Assert.True(Math.Abs(lhs - rhs) <= 1e-10 * Math.Abs(lhs), $"<Ax, r> = {lhs}, <x, Aᵀr> = {rhs}");
+    }
+
+    [Fact]
+    public void Every_block_samples_and_differentiates_its_own_pixels()
+    {
+        // The last rows of the large grid (in the second block) must give the same output and grid gradient as
+        // a small grid holding only those rows.
+        const int rows = 4;
+        var x = GradCheck.Randn(4, 1, 3, 9, 11);
+        var grid = GradCheck.Rand(5, -1.2, 1.2, 1, H, W, 2).RequireGrad();
+        var r = GradCheck.Randn(6, 1, 3, H, W);
+        var y = Ops.GridSample(x, grid, padding: GridSamplePadding.Border);
+        y.Backward(r);
+        var tail = Tensor.FromArray(grid.ToDoubleArray()[^(rows * W * 2)..], 1, rows, W, 2).RequireGrad();
+        var rt = r.ToDoubleArray();
+        var rTail = new double[3 * rows * W];
+        for (int c = 0; c < 3; c++) Array.Copy(rt, (c * H + H - rows) * W, rTail, c * rows * W, rows * W);
+        var yTail = Ops.GridSample(x, tail, padding: GridSamplePadding.Border);
+        yTail.Backward(Tensor.FromArray(rTail, 1, 3, rows, W));
+        var yAll = y.ToDoubleArray();
+        var yt = yTail.ToDoubleArray();
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < rows * W; i++)
+                Assert.Equal(yt[c * rows * W + i], yAll[(c * H + H - rows) * W + i], 12);
+        Golden.AssertClose(tail.Grad!.ToDoubleArray(), grid.Grad!.ToDoubleArray()[^(rows * W * 2)..], 1e-12, 1e-12, "grid gradient of the last rows");
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+}
