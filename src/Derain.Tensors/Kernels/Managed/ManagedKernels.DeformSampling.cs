@@ -47,7 +47,7 @@ public partial class ManagedKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = plan.Geometry;
-        Parallel.For(0, rows, ParallelOptions, r =>
+        SamplingParallel.For(rows, (long)rows * g.OutW * plan.ColumnWidth, r =>
         {
             int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup;
             T* colRow = cols + (nint)r * g.OutW * plan.ColumnWidth;
@@ -82,7 +82,7 @@ public partial class ManagedKernels
         T* dOff, T* dMask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = plan.Geometry;
-        Parallel.For(0, rows, ParallelOptions, r =>
+        SamplingParallel.For(rows, (long)rows * g.OutW * plan.ColumnWidth, r =>
         {
             int ho = r0 + r, cin = g.InChannels, perGroup = g.InPerGroup, plane = g.OutPlane, row = ho * g.OutW;
             T* gcolRow = gcols + (nint)r * g.OutW * plan.ColumnWidth;
@@ -129,7 +129,7 @@ public partial class ManagedKernels
     {
         var g = plan.Geometry;
         var items = plan.ScatterItems;
-        Parallel.For(0, items.Length, ParallelOptions, i =>
+        SamplingParallel.For(items.Length, (long)rows * g.OutW * plan.ColumnWidth, i =>
         {
             var s = items[i];
             int cin = g.InChannels, perGroup = g.InPerGroup;

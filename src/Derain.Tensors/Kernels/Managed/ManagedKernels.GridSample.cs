@@ -31,7 +31,7 @@ public partial class ManagedKernels
                     int bands = Math.Clamp((4 * KernelBackend.Threads + c - 1) / c, 1, Math.Max(1, len / GridBand));
                     int bandLen = (len + bands - 1) / bands;
                     T* xn = px + (nint)n * c * inPlane, yn = py + (nint)n * c * outPlane + b0;
-                    Parallel.For(0, c * bands, ParallelOptions, t =>
+                    SamplingParallel.For(c * bands, (long)c * len, t =>
                     {
                         int ch = t / bands, j0 = t % bands * bandLen, j1 = Math.Min(len, j0 + bandLen);
                         GridSamplePlane(table, xn + (nint)ch * inPlane, j0, j1, yn + (nint)ch * outPlane);
@@ -75,13 +75,13 @@ public partial class ManagedKernels
                     if (wantGrid) GridGradient(g, table, len, xn, gyn, pdg + ((nint)n * outPlane + b0) * 2);
                     if (!wantX) continue;
                     if (byChannel)
-                        Parallel.For(0, c, ParallelOptions, ch =>
+                        SamplingParallel.For(c, (long)c * len, ch =>
                         {
                             T* dst = dxn + (nint)ch * inPlane, gy = gyn + (nint)ch * outPlane;
                             for (int j = 0; j < len; j++) table.Scatter(dst, j, gy[j]);
                         });
                     else
-                        Parallel.For(0, scatterTasks, ParallelOptions, t =>
+                        SamplingParallel.For(scatterTasks, (long)c * len, t =>
                         {
                             T* dst = t == 0 ? dxn : extra + (nint)(t - 1) * c * inPlane;
                             int j0 = (int)((long)len * t / scatterTasks), j1 = (int)((long)len * (t + 1) / scatterTasks);
@@ -108,7 +108,7 @@ public partial class ManagedKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tasks = (len + GridBand - 1) / GridBand;
-        Parallel.For(0, tasks, ParallelOptions, t =>
+        SamplingParallel.For(tasks, 8L * len, t =>
         {
             for (int j = t * GridBand, end = Math.Min(len, j + GridBand); j < end; j++)
             {
@@ -128,7 +128,7 @@ public partial class ManagedKernels
     {
         int c = g.Channels, inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
         int bands = (len + GridBand - 1) / GridBand;
-        Parallel.For(0, bands, ParallelOptions, b =>
+        SamplingParallel.For(bands, (long)c * len, b =>
         {
             int j0 = b * GridBand, bandLen = Math.Min(GridBand, len - j0);
             T* sums = stackalloc T[4 * GridBand];

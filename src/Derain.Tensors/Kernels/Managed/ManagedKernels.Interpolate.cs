@@ -79,7 +79,7 @@ public partial class ManagedKernels
     {
         int perTask = Math.Max(1, 16384 / Math.Max(inW + outW, 1));
         int tasks = (rows + perTask - 1) / perTask;
-        Parallel.For(0, tasks, ParallelOptions, t =>
+        SamplingParallel.For(tasks, (long)rows * outW * taps.Count, t =>
         {
             int n = taps.Count;
             int[] idx = taps.Index;
@@ -121,7 +121,7 @@ public partial class ManagedKernels
         const int MinBand = 64;
         int bands = Math.Clamp((4 * KernelBackend.Threads + planes - 1) / planes, 1, Math.Max(1, width / MinBand));
         int bandWidth = (width + bands - 1) / bands;
-        Parallel.For(0, planes * bands, ParallelOptions, t =>
+        SamplingParallel.For(planes * bands, (long)planes * outH * width * taps.Count, t =>
         {
             int p = t / bands, c0 = t % bands * bandWidth, len = Math.Min(bandWidth, width - c0);
             if (len <= 0) return;
