@@ -19,16 +19,16 @@ public partial class ManagedKernels
         int cin = g.InChannels, cout = g.OutChannels, k = g.KernelPoints, plane = g.OutPlane;
         int kcg = k * g.InPerGroup, coutG = g.OutPerGroup, cw = plan.ColumnWidth;
         var gemm = KernelBackend.For<T>();
-        using var wT = new Scratch<T>(w.Length);
-        using var xT = new Scratch<T>(g.InPlane * cin);
-        using var cols = new Scratch<T>(plan.ChunkRows * g.OutW * cw);
-        using var yT = new Scratch<T>(plan.ChunkRows * g.OutW * cout);
+        using var wT = new SamplingScratch<T>(w.Length);
+        using var xT = new SamplingScratch<T>(g.InPlane * cin);
+        using var cols = new SamplingScratch<T>(plan.ChunkRows * g.OutW * cw);
+        using var yT = new SamplingScratch<T>(plan.ChunkRows * g.OutW * cout);
         fixed (T* px = x, po = offset, pm = mask, pw = w, pb = bias, py = y)
         {
-            ReorderWeights(g, pw, wT.Ptr, toKernelMajor: true);
+            DeformReorderWeights(g, pw, wT.Ptr, toKernelMajor: true);
             for (int n = 0; n < g.N; n++)
             {
-                Layout.Transpose(px + (nint)n * cin * g.InPlane, cin, g.InPlane, xT.Ptr);
+                SamplingTranspose.Transpose(px + (nint)n * cin * g.InPlane, cin, g.InPlane, xT.Ptr);
                 T* off = po + (nint)n * 2 * g.DeformGroups * k * plane;
                 T* msk = g.HasMask ? pm + (nint)n * g.DeformGroups * k * plane : null;
                 for (int r0 = 0; r0 < g.OutH; r0 += plan.ChunkRows)
@@ -38,11 +38,11 @@ public partial class ManagedKernels
                     // yT[p, group's outputs] = columns[p, group block] · w'[group]ᵀ
                     for (int grp = 0; grp < g.Groups; grp++)
                         gemm.Gemm(false, true, p, coutG, kcg, T.One,
-                            Span(cols.Ptr + grp * kcg, (p - 1) * cw + kcg), cw,
-                            Span(wT.Ptr + (nint)grp * coutG * kcg, coutG * kcg), kcg, T.Zero,
+                            DeformSpan(cols.Ptr + grp * kcg, (p - 1) * cw + kcg), cw,
+                            DeformSpan(wT.Ptr + (nint)grp * coutG * kcg, coutG * kcg), kcg, T.Zero,
                             new Span<T>(yT.Ptr + grp * coutG, (p - 1) * cout + coutG), cout);
                     T* yOut = py + (nint)n * cout * plane + r0 * g.OutW;
-                    Layout.Transpose(yT.Ptr, p, cout, cout, yOut, plane);
+                    SamplingTranspose.Transpose(yT.Ptr, p, cout, cout, yOut, plane);
                     if (pb is not null)
                         for (int o = 0; o < cout; o++)
                         {
@@ -75,20 +75,20 @@ public partial class ManagedKernels
         var plan = new DeformPlan(g, KernelBackend.Threads);
         int kcg = k * g.InPerGroup, coutG = g.OutPerGroup, cw = plan.ColumnWidth, chunk = plan.ChunkRows * g.OutW;
         var gemm = KernelBackend.For<T>();
-        using var wT = new Scratch<T>(wantCols ? w.Length : 0);
-        using var dwT = new Scratch<T>(wantW ? w.Length : 0, clear: true);
-        using var xT = new Scratch<T>(g.InPlane * cin);
-        using var gyT = new Scratch<T>(plane * cout);
-        using var cols = new Scratch<T>(wantW ? chunk * cw : 0);
-        using var gcols = new Scratch<T>(wantCols ? chunk * cw : 0);
-        using var gxT = new Scratch<T>(wantX ? g.InPlane * cin : 0);
+        using var wT = new SamplingScratch<T>(wantCols ? w.Length : 0);
+        using var dwT = new SamplingScratch<T>(wantW ? w.Length : 0, clear: true);
+        using var xT = new SamplingScratch<T>(g.InPlane * cin);
+        using var gyT = new SamplingScratch<T>(plane * cout);
+        using var cols = new SamplingScratch<T>(wantW ? chunk * cw : 0);
+        using var gcols = new SamplingScratch<T>(wantCols ? chunk * cw : 0);
+        using var gxT = new SamplingScratch<T>(wantX ? g.InPlane * cin : 0);
         fixed (T* px = x, po = offset, pm = mask, pw = w, pdy = dy, pdx = dx, pdo = dOffset, pdm = dMask, pdw = dw)
         {
-            if (wantCols) ReorderWeights(g, pw, wT.Ptr, toKernelMajor: true);
+            if (wantCols) DeformReorderWeights(g, pw, wT.Ptr, toKernelMajor: true);
             for (int n = 0; n < g.N; n++)
             {
-                Layout.Transpose(px + (nint)n * cin * g.InPlane, cin, g.InPlane, xT.Ptr);
-                Layout.Transpose(pdy + (nint)n * cout * plane, cout, plane, gyT.Ptr);
+                SamplingTranspose.Transpose(px + (nint)n * cin * g.InPlane, cin, g.InPlane, xT.Ptr);
+                SamplingTranspose.Transpose(pdy + (nint)n * cout * plane, cout, plane, gyT.Ptr);
                 if (wantX) gxT.Span.Clear();
                 int fieldSize = g.DeformGroups * k * plane;
                 T* off = po + (nint)n * 2 * fieldSize;
@@ -105,23 +105,23 @@ public partial class ManagedKernels
                         DeformFillColumns(plan, xT.Ptr, off, msk, r0, rows, cols.Ptr);
                         for (int grp = 0; grp < g.Groups; grp++)
                             gemm.Gemm(true, false, coutG, kcg, p, T.One,
-                                Span(gy + grp * coutG, (p - 1) * cout + coutG), cout,
-                                Span(cols.Ptr + grp * kcg, (p - 1) * cw + kcg), cw, T.One,
+                                DeformSpan(gy + grp * coutG, (p - 1) * cout + coutG), cout,
+                                DeformSpan(cols.Ptr + grp * kcg, (p - 1) * cw + kcg), cw, T.One,
                                 new Span<T>(dwT.Ptr + (nint)grp * coutG * kcg, coutG * kcg), kcg);
                     }
                     if (!wantCols) continue;
                     // gradColumns[:, group block] = gyT[:, group] · w'[group]
                     for (int grp = 0; grp < g.Groups; grp++)
                         gemm.Gemm(false, false, p, kcg, coutG, T.One,
-                            Span(gy + grp * coutG, (p - 1) * cout + coutG), cout,
-                            Span(wT.Ptr + (nint)grp * coutG * kcg, coutG * kcg), kcg, T.Zero,
+                            DeformSpan(gy + grp * coutG, (p - 1) * cout + coutG), cout,
+                            DeformSpan(wT.Ptr + (nint)grp * coutG * kcg, coutG * kcg), kcg, T.Zero,
                             new Span<T>(gcols.Ptr + grp * kcg, (p - 1) * cw + kcg), cw);
                     if (wantOff || wantMask) DeformOffsetMaskGrads(plan, xT.Ptr, off, msk, gcols.Ptr, r0, rows, dOff, dMsk);
                     if (wantX) DeformScatterInput(plan, off, msk, gcols.Ptr, r0, rows, gxT.Ptr);
                 }
-                if (wantX) Layout.Transpose(gxT.Ptr, g.InPlane, cin, pdx + (nint)n * cin * g.InPlane);
+                if (wantX) SamplingTranspose.Transpose(gxT.Ptr, g.InPlane, cin, pdx + (nint)n * cin * g.InPlane);
             }
-            if (wantW) ReorderWeights(g, dwT.Ptr, pdw, toKernelMajor: false);
+            if (wantW) DeformReorderWeights(g, dwT.Ptr, pdw, toKernelMajor: false);
         }
     }
 
@@ -129,15 +129,15 @@ public partial class ManagedKernels
     /// Converts a weight between PyTorch's [Cout, InPerGroup, K] and the column order [Cout, K, InPerGroup]
     /// (kernel-major, channels innermost) the channels-last columns need.
     /// </summary>
-    private static unsafe void ReorderWeights<T>(DeformConvGeometry g, T* src, T* dst, bool toKernelMajor) where T : unmanaged
+    private static unsafe void DeformReorderWeights<T>(DeformConvGeometry g, T* src, T* dst, bool toKernelMajor) where T : unmanaged
     {
         int k = g.KernelPoints, c = g.InPerGroup, size = k * c;
         for (int o = 0; o < g.OutChannels; o++)
         {
-            if (toKernelMajor) Layout.Transpose(src + (nint)o * size, c, k, dst + (nint)o * size);
-            else Layout.Transpose(src + (nint)o * size, k, c, dst + (nint)o * size);
+            if (toKernelMajor) SamplingTranspose.Transpose(src + (nint)o * size, c, k, dst + (nint)o * size);
+            else SamplingTranspose.Transpose(src + (nint)o * size, k, c, dst + (nint)o * size);
         }
     }
 
-    private static unsafe ReadOnlySpan<T> Span<T>(T* p, int length) where T : unmanaged => new(p, length);
+    private static unsafe ReadOnlySpan<T> DeformSpan<T>(T* p, int length) where T : unmanaged => new(p, length);
 }

@@ -25,7 +25,7 @@ public partial class ManagedKernels
                 var acc = Vector256<float>.Zero;
                 for (int i = 0; i < 4; i++)
                 {
-                    var v = Avx2.GatherMaskVector256(Vector256<float>.Zero, s, Avx.LoadVector256(t.Index + i * n + p), CornerMask(inside, i), 4);
+                    var v = Avx2.GatherMaskVector256(Vector256<float>.Zero, s, Avx.LoadVector256(t.Index + i * n + p), GridCornerMask(inside, i), 4);
                     acc += v * Avx.LoadVector256(w + i * n + p);
                 }
                 Avx.Store(d + p, acc);
@@ -52,7 +52,7 @@ public partial class ManagedKernels
                 var vg = Avx.LoadVector256(g + p);
                 for (int i = 0; i < 4; i++)
                 {
-                    var v = Avx2.GatherMaskVector256(Vector256<float>.Zero, s, Avx.LoadVector256(t.Index + i * n + p), CornerMask(inside, i), 4);
+                    var v = Avx2.GatherMaskVector256(Vector256<float>.Zero, s, Avx.LoadVector256(t.Index + i * n + p), GridCornerMask(inside, i), 4);
                     float* a = acc + i * len + j;
                     Avx.Store(a, Avx.LoadVector256(a) + vg * v);
                 }
@@ -68,7 +68,7 @@ public partial class ManagedKernels
     }
 
     /// <summary>All-ones lanes where corner <paramref name="i"/> is inside (bit i of the inside flags).</summary>
-    private static Vector256<float> CornerMask(Vector256<int> inside, int i)
+    private static Vector256<float> GridCornerMask(Vector256<int> inside, int i)
     {
         var bit = Vector256.Create(1 << i);
         return Avx2.CompareEqual(Avx2.And(inside, bit), bit).AsSingle();

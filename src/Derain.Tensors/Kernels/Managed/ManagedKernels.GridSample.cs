@@ -27,7 +27,7 @@ public partial class ManagedKernels
                 for (int b0 = 0; b0 < outPlane; b0 += GridBlock)
                 {
                     int len = Math.Min(GridBlock, outPlane - b0);
-                    BuildCornerTable(g, pg + ((nint)n * outPlane + b0) * 2, len, table);
+                    BuildGridCornerTable(g, pg + ((nint)n * outPlane + b0) * 2, len, table);
                     int bands = Math.Clamp((4 * KernelBackend.Threads + c - 1) / c, 1, Math.Max(1, len / GridBand));
                     int bandLen = (len + bands - 1) / bands;
                     T* xn = px + (nint)n * c * inPlane, yn = py + (nint)n * c * outPlane + b0;
@@ -59,7 +59,7 @@ public partial class ManagedKernels
         bool byChannel = c >= 2 * threads || threads == 1;
         int scatterTasks = byChannel ? c : Math.Clamp(outPlane / GridBand, 1, threads);
         var table = CornerTable<T>.Rent(Math.Min(outPlane, GridBlock));
-        using var acc = new Scratch<T>(wantX && !byChannel ? (scatterTasks - 1) * c * inPlane : 0);
+        using var acc = new SamplingScratch<T>(wantX && !byChannel ? (scatterTasks - 1) * c * inPlane : 0);
         if (wantX) dx.Clear();
         acc.Span.Clear();
         fixed (T* px = x, pg = grid, pdy = dy, pdx = dx, pdg = dGrid)
@@ -70,7 +70,7 @@ public partial class ManagedKernels
                 for (int b0 = 0; b0 < outPlane; b0 += GridBlock)
                 {
                     int len = Math.Min(GridBlock, outPlane - b0);
-                    BuildCornerTable(g, pg + ((nint)n * outPlane + b0) * 2, len, table);
+                    BuildGridCornerTable(g, pg + ((nint)n * outPlane + b0) * 2, len, table);
                     T* gyn = pdy + (nint)n * c * outPlane + b0;
                     if (wantGrid) GridGradient(g, table, len, xn, gyn, pdg + ((nint)n * outPlane + b0) * 2);
                     if (!wantX) continue;
@@ -104,7 +104,7 @@ public partial class ManagedKernels
     }
 
     /// <summary>Corners and ∂(ix, iy)/∂(gx, gy) of <paramref name="len"/> output pixels from their grid points.</summary>
-    private static unsafe void BuildCornerTable<T>(GridSampleGeometry g, T* grid, int len, CornerTable<T> table)
+    private static unsafe void BuildGridCornerTable<T>(GridSampleGeometry g, T* grid, int len, CornerTable<T> table)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tasks = (len + GridBand - 1) / GridBand;
@@ -157,19 +157,19 @@ public partial class ManagedKernels
     private static Corners<T> GridCorners<T>(GridSampleGeometry g, T gx, T gy, out T multX, out T multY)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double ix = Unnormalize(double.CreateTruncating(gx), g.InW, g.AlignCorners, out double mx);
-        double iy = Unnormalize(double.CreateTruncating(gy), g.InH, g.AlignCorners, out double my);
+        double ix = GridUnnormalize(double.CreateTruncating(gx), g.InW, g.AlignCorners, out double mx);
+        double iy = GridUnnormalize(double.CreateTruncating(gy), g.InH, g.AlignCorners, out double my);
         if (g.Padding == GridSamplePadding.Border)
         {
-            ix = ClipToBorder(ix, g.InW, ref mx);
-            iy = ClipToBorder(iy, g.InH, ref my);
+            ix = GridClipToBorder(ix, g.InW, ref mx);
+            iy = GridClipToBorder(iy, g.InH, ref my);
         }
         multX = T.CreateTruncating(mx);
         multY = T.CreateTruncating(my);
         return g.Mode == GridSampleMode.Bilinear ? Corners<T>.Bilinear(iy, ix, g.InH, g.InW) : Corners<T>.Nearest(iy, ix, g.InH, g.InW);
     }
 
-    private static double Unnormalize(double coord, int size, bool alignCorners, out double grad)
+    private static double GridUnnormalize(double coord, int size, bool alignCorners, out double grad)
     {
         if (alignCorners)
         {
@@ -180,7 +180,7 @@ public partial class ManagedKernels
         return ((coord + 1) * size - 1) / 2;
     }
 
-    private static double ClipToBorder(double v, int size, ref double grad)
+    private static double GridClipToBorder(double v, int size, ref double grad)
     {
         if (v <= 0) { grad = 0; return 0; }
         double max = size - 1;

@@ -14,21 +14,21 @@ public partial class ManagedKernels
     public virtual unsafe void Interpolate2dForward<T>(InterpolateGeometry g, ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var ty = AxisTaps<T>.Create(g.InH, g.OutH, g, g.ScaleH);
-        var tx = AxisTaps<T>.Create(g.InW, g.OutW, g, g.ScaleW);
+        var ty = ResampleAxis<T>.Create(g.InH, g.OutH, g, g.ScaleH);
+        var tx = ResampleAxis<T>.Create(g.InW, g.OutW, g, g.ScaleW);
         bool horizontalFirst = g.InH <= g.OutH;
-        using var tmp = new Scratch<T>(g.Planes * (horizontalFirst ? g.InH * g.OutW : g.OutH * g.InW));
+        using var tmp = new SamplingScratch<T>(g.Planes * (horizontalFirst ? g.InH * g.OutW : g.OutH * g.InW));
         fixed (T* px = x, py = y)
         {
             if (horizontalFirst)
             {
-                Horizontal(px, tmp.Ptr, g.Planes * g.InH, g.InW, g.OutW, tx, adjoint: false);
-                Vertical(tmp.Ptr, py, g.Planes, g.InH, g.OutH, g.OutW, ty, adjoint: false);
+                ResampleHorizontal(px, tmp.Ptr, g.Planes * g.InH, g.InW, g.OutW, tx, adjoint: false);
+                ResampleVertical(tmp.Ptr, py, g.Planes, g.InH, g.OutH, g.OutW, ty, adjoint: false);
             }
             else
             {
-                Vertical(px, tmp.Ptr, g.Planes, g.InH, g.OutH, g.InW, ty, adjoint: false);
-                Horizontal(tmp.Ptr, py, g.Planes * g.OutH, g.InW, g.OutW, tx, adjoint: false);
+                ResampleVertical(px, tmp.Ptr, g.Planes, g.InH, g.OutH, g.InW, ty, adjoint: false);
+                ResampleHorizontal(tmp.Ptr, py, g.Planes * g.OutH, g.InW, g.OutW, tx, adjoint: false);
             }
         }
     }
@@ -37,36 +37,36 @@ public partial class ManagedKernels
     public virtual unsafe void Interpolate2dBackward<T>(InterpolateGeometry g, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var ty = AxisTaps<T>.Create(g.InH, g.OutH, g, g.ScaleH);
-        var tx = AxisTaps<T>.Create(g.InW, g.OutW, g, g.ScaleW);
+        var ty = ResampleAxis<T>.Create(g.InH, g.OutH, g, g.ScaleH);
+        var tx = ResampleAxis<T>.Create(g.InW, g.OutW, g, g.ScaleW);
         bool verticalFirst = g.InH <= g.OutH;
-        using var tmp = new Scratch<T>(g.Planes * (verticalFirst ? g.InH * g.OutW : g.OutH * g.InW));
+        using var tmp = new SamplingScratch<T>(g.Planes * (verticalFirst ? g.InH * g.OutW : g.OutH * g.InW));
         fixed (T* pdy = dy, pdx = dx)
         {
             if (verticalFirst)
             {
-                Vertical(pdy, tmp.Ptr, g.Planes, g.InH, g.OutH, g.OutW, ty, adjoint: true);
-                Horizontal(tmp.Ptr, pdx, g.Planes * g.InH, g.InW, g.OutW, tx, adjoint: true);
+                ResampleVertical(pdy, tmp.Ptr, g.Planes, g.InH, g.OutH, g.OutW, ty, adjoint: true);
+                ResampleHorizontal(tmp.Ptr, pdx, g.Planes * g.InH, g.InW, g.OutW, tx, adjoint: true);
             }
             else
             {
-                Horizontal(pdy, tmp.Ptr, g.Planes * g.OutH, g.InW, g.OutW, tx, adjoint: true);
-                Vertical(tmp.Ptr, pdx, g.Planes, g.InH, g.OutH, g.InW, ty, adjoint: true);
+                ResampleHorizontal(pdy, tmp.Ptr, g.Planes * g.OutH, g.InW, g.OutW, tx, adjoint: true);
+                ResampleVertical(tmp.Ptr, pdx, g.Planes, g.InH, g.OutH, g.InW, ty, adjoint: true);
             }
         }
     }
 
     /// <summary>One axis' taps with weights in the element type.</summary>
-    private sealed class AxisTaps<T> where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class ResampleAxis<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public required int Count { get; init; }
         public required int[] Index { get; init; }
         public required T[] Weight { get; init; }
 
-        public static AxisTaps<T> Create(int inSize, int outSize, InterpolateGeometry g, double? scale)
+        public static ResampleAxis<T> Create(int inSize, int outSize, InterpolateGeometry g, double? scale)
         {
             var t = ResampleTaps.Create(inSize, outSize, g.Mode, g.AlignCorners, scale);
-            return new AxisTaps<T> { Count = t.Count, Index = t.Index, Weight = [.. t.Weight.Select(T.CreateTruncating)] };
+            return new ResampleAxis<T> { Count = t.Count, Index = t.Index, Weight = [.. t.Weight.Select(T.CreateTruncating)] };
         }
     }
 
@@ -74,7 +74,7 @@ public partial class ManagedKernels
     /// Forward: dst[r, o] = Σ_j w[o, j]·src[r, idx[o, j]] over <paramref name="rows"/> rows of width inW → outW.
     /// Adjoint: dst[r, idx[o, j]] += w[o, j]·src[r, o] (src width outW, dst width inW).
     /// </summary>
-    private static unsafe void Horizontal<T>(T* src, T* dst, int rows, int inW, int outW, AxisTaps<T> taps, bool adjoint)
+    private static unsafe void ResampleHorizontal<T>(T* src, T* dst, int rows, int inW, int outW, ResampleAxis<T> taps, bool adjoint)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int perTask = Math.Max(1, 16384 / Math.Max(inW + outW, 1));
@@ -115,7 +115,7 @@ public partial class ManagedKernels
     /// <paramref name="width"/> wide). Adjoint: dst[p, idx[o, i], :] += w[o, i]·src[p, o, :]. Tasks own a
     /// plane and a band of columns, so the adjoint's accumulation needs no locks.
     /// </summary>
-    private static unsafe void Vertical<T>(T* src, T* dst, int planes, int inH, int outH, int width, AxisTaps<T> taps, bool adjoint)
+    private static unsafe void ResampleVertical<T>(T* src, T* dst, int planes, int inH, int outH, int width, ResampleAxis<T> taps, bool adjoint)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int MinBand = 64;

@@ -8,11 +8,11 @@ namespace Derain.Tensors.Kernels.Managed;
 /// A temporary kernel buffer rented from <see cref="BufferPool"/> (pinned, so its address is stable while
 /// parallel loops use it) and returned on Dispose. Repeated shapes reuse the same buffers step after step.
 /// </summary>
-internal readonly unsafe struct Scratch<T> : IDisposable where T : unmanaged
+internal readonly unsafe struct SamplingScratch<T> : IDisposable where T : unmanaged
 {
     private readonly T[] _array;
 
-    public Scratch(int length, bool clear = false)
+    public SamplingScratch(int length, bool clear = false)
     {
         _array = (T[])BufferPool.Rent(DTypeExtensions.Of<T>(), length);
         if (clear) Array.Clear(_array);

@@ -1,7 +1,7 @@
 namespace Derain.Tensors.Kernels.Managed;
 
 /// <summary>Blocked 2-D transposes between channels-first planes and the channels-last layout the samplers use.</summary>
-internal static unsafe class Layout
+internal static unsafe class SamplingTranspose
 {
     private const int Block = 32;
 
