@@ -57,6 +57,22 @@ public class GridSampleTests
     }
 
     [Fact]
+    public void Pixels_only_reached_through_outside_corners_are_never_read()
+    {
+        // A NaN in pixel 0 must not leak into samples that lie entirely outside the image (zero padding), on the
+        // float32 gather path (8 points) and the float64 scalar path.
+        foreach (var dt in new[] { DType.Float32, DType.Float64 })
+        {
+            var img = Tensor.Ones(new Shape(1, 1, 3, 3), dt);
+            if (dt == DType.Float32) img.AsSpan()[0] = float.NaN; else img.Span<double>()[0] = double.NaN;
+            var pts = new double[16];
+            for (int i = 0; i < 8; i++) { pts[2 * i] = i % 2 == 0 ? -3 - i : 3 + i; pts[2 * i + 1] = 0.5 * i - 2; }
+            var grid = Tensor.FromArray(pts, 1, 1, 8, 2).To(dt);
+            Assert.All(Ops.GridSample(img, grid, alignCorners: true).ToDoubleArray(), v => Assert.Equal(0, v));
+        }
+    }
+
+    [Fact]
     public void Shape_errors_name_the_op_and_shapes()
     {
         var e = Assert.Throws<ArgumentException>(() => Ops.GridSample(Tensor.Zeros(new Shape(2, 3, 4, 4)), Tensor.Zeros(new Shape(1, 4, 4, 2))));
