@@ -5,8 +5,10 @@ namespace Derain.Tensors.Kernels.Managed;
 /// <summary>
 /// interpolate (torch.nn.functional.interpolate, bilinear and bicubic, 4-D) as two separable passes: a
 /// horizontal pass (rows independent, taps gathered within a row) and a vertical pass (columns independent,
-/// vectorised over whole rows). The pass on the smaller intermediate runs first. The backward applies the
-/// transposed passes in mirror order; the result is the exact adjoint of the forward.
+/// vectorised over whole rows). The order is chosen so the scalar horizontal pass runs on the fewer rows
+/// (min(in, out) of the height). The backward applies the transposed passes in mirror order; the result is the
+/// exact adjoint of the forward. Sums run in a different order than PyTorch's direct 2-D loop: results agree to
+/// rounding, not bit for bit.
 /// </summary>
 public partial class ManagedKernels
 {
