@@ -7,7 +7,7 @@ namespace Derain.Tensors.Kernels.Managed;
 /// <summary>
 /// Bilinear sampling of a run of n adjacent channels from a channels-last image (pixel p's channels start at
 /// p·stride). Keeping channels innermost turns every corner read into contiguous vector loads, so one set of
-/// corners (computed once per sample position) serves all channels of a deform group or of a grid_sample.
+/// corners (computed once per sample position) serves all channels of a deform group.
 /// Corners outside the image are never read, so non-finite values elsewhere cannot leak in through a 0 weight.
 /// </summary>
 internal static unsafe class ChannelRuns
