@@ -68,6 +68,9 @@ public sealed partial class Image
         return rgb;
     }
 
+    /// <summary>This image when it is already RGB, otherwise <see cref="ToRgb"/> (saves a copy where ownership is clear).</summary>
+    internal Image AsRgb() => Channels == 3 ? this : ToRgb();
+
     /// <summary>A deep copy.</summary>
     public Image Clone() => new(Channels, Height, Width, (float[])Data.Clone());
 
