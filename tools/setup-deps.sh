@@ -7,8 +7,10 @@ set -euo pipefail
 
 need=()
 ldconfig -p 2>/dev/null | grep -q 'libdnnl.so.2 ' || need+=(libdnnl2)
-ldconfig -p 2>/dev/null | grep -q 'libpng16.so.16 ' || need+=(libpng16-16)
-ldconfig -p 2>/dev/null | grep -q 'libturbojpeg.so.0 ' || need+=(libturbojpeg0)
+# The library list is read once: under pipefail, 'ldconfig -p | grep -q' can fail when grep exits early.
+libs="$(ldconfig -p 2>/dev/null || true)"
+grep -q 'libpng16.so.16 ' <<<"$libs" || need+=(libpng16-16)
+grep -q 'libturbojpeg.so.0 ' <<<"$libs" || need+=(libturbojpeg0)
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || need+=(ffmpeg)
 [[ -f /usr/include/png.h ]] || need+=(libpng-dev)
 [[ -f /usr/include/turbojpeg.h ]] || need+=(libturbojpeg0-dev)

@@ -17,6 +17,7 @@ public static class Program
             return 0;
         });
         root.Subcommands.Add(info);
+        root.Subcommands.Add(Commands.EvalCommand.Create());
         if (args.Length == 0) args = ["--help"];
         return root.Parse(args).Invoke();
     }
