@@ -22,8 +22,7 @@ internal sealed record DatasetEntry(string Name, string Path, EntryKind Kind)
     /// </summary>
     public static List<DatasetEntry> List(string folder, string role)
     {
-        if (!Directory.Exists(folder))
-            throw new EvaluationException(File.Exists(folder) ? $"The {role} path {folder} is a file; give a folder." : $"The {role} folder {folder} does not exist.");
+        RequireFolder(folder, role);
         var entries = new List<DatasetEntry>();
         foreach (var dir in Directory.EnumerateDirectories(folder))
             if (!IsHidden(dir)) entries.Add(new DatasetEntry(System.IO.Path.GetFileName(dir), dir, EntryKind.FrameFolder));
@@ -41,6 +40,12 @@ internal sealed record DatasetEntry(string Name, string Path, EntryKind Kind)
             throw new EvaluationException($"The {role} folder {folder} has several entries named '{duplicate.Key}': {string.Join(", ", duplicate.Select(e => System.IO.Path.GetFileName(e.Path)))}.");
         entries.Sort((a, b) => NaturalOrder.Instance.Compare(a.Name, b.Name));
         return entries;
+    }
+
+    public static void RequireFolder(string folder, string role)
+    {
+        if (!Directory.Exists(folder))
+            throw new EvaluationException(File.Exists(folder) ? $"The {role} path {folder} is a file; give a folder." : $"The {role} folder {folder} does not exist.");
     }
 
     private static bool IsHidden(string path) => System.IO.Path.GetFileName(path).StartsWith('.');

@@ -14,6 +14,8 @@ public static class FolderEvaluation
     public static EvaluationReport Evaluate(string predictionFolder, string groundTruthFolder, MetricOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        DatasetEntry.RequireFolder(predictionFolder, "prediction");
+        DatasetEntry.RequireFolder(groundTruthFolder, "ground-truth");
         var predictions = DatasetEntry.List(predictionFolder, "prediction");
         var truths = DatasetEntry.List(groundTruthFolder, "ground-truth");
         bool videos = KindOf(truths, groundTruthFolder, "ground-truth");
