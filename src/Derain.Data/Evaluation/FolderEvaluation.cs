@@ -141,9 +141,5 @@ public static class FolderEvaluation
         return QualityMetrics.Evaluate(prediction, truth, options);
     }
 
-    private static QualityScore Mean(IEnumerable<QualityScore> scores)
-    {
-        var list = scores.ToList();
-        return new QualityScore(list.Average(s => s.Psnr), list.Average(s => s.Ssim));
-    }
+    private static QualityScore Mean(IEnumerable<QualityScore> scores) => QualityScore.Mean(scores);
 }

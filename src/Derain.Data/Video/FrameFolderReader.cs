@@ -28,7 +28,7 @@ internal sealed class FrameFolderReader : VideoReader
             Height = _first.Height,
             FrameRate = options.FolderFrameRate,
             FrameCount = _files.Count,
-            Codec = Path.GetExtension(_files[0]).TrimStart('.').ToLowerInvariant() is "jpg" ? "jpeg" : Path.GetExtension(_files[0]).TrimStart('.').ToLowerInvariant(),
+            Codec = Path.GetExtension(_files[0]).ToLowerInvariant() is ".png" ? "png" : "jpeg",
         };
     }
 

@@ -81,6 +81,17 @@ public sealed class ImageErrorTests : IDisposable
         ReadFails(WriteEncoded("cut.jpg", bytes[..(bytes.Length * 2 / 3)]), "truncated JPEG");
     }
 
+    /// <summary>Bytes between the last scan and the end marker only make libjpeg warn; OpenCV and PIL read such files, so do we.</summary>
+    [Fact]
+    public void JpegWithExtraneousBytesBeforeEndMarkerStillReads()
+    {
+        var bytes = ImageFile.Encode(Samples.Smooth(64, 48), ".jpg");
+        Assert.Equal([0xFF, 0xD9], bytes[^2..]);
+        byte[] padded = [.. bytes[..^2], 1, 2, 3, 4, 0xFF, 0xD9];
+        var clean = ImageFile.Decode(bytes).ToBytes();
+        Assert.Equal(clean, ImageFile.Read(WriteEncoded("extra.jpg", padded)).ToBytes());
+    }
+
     [Fact]
     public void JpegSignatureWithGarbage()
     {

@@ -46,6 +46,21 @@ public sealed class VideoReaderTests : IDisposable
         if (codec == "ffv1") Assert.Null(reader.Info.FrameCount); // Matroska does not list a count
     }
 
+    /// <summary>Phone footage stores a display rotation; ffmpeg applies it, so the reported size must be the rotated one.</summary>
+    [Fact]
+    public void DisplayRotationSwapsTheFrameSize()
+    {
+        var upright = Clips.Mp4(_dir, "upright.mp4", frames: 3, audio: false);
+        var rotated = _dir.File("rotated.mp4");
+        Tool.Ffmpeg("-i", upright, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated);
+        using var reader = VideoReader.Open(rotated);
+        Assert.Equal((64, 96), (reader.Info.Width, reader.Info.Height));
+        var frames = reader.Frames().ToList();
+        Assert.Equal(3, frames.Count);
+        Assert.All(frames, f => Assert.Equal((64, 96), (f.Width, f.Height)));
+        Assert.Null(reader.Shortfall);
+    }
+
     [Fact]
     public void LongSharedClipStreamsAndStopsEarly()
     {
