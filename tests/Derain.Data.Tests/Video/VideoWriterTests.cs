@@ -128,6 +128,23 @@ public sealed class VideoWriterTests : IDisposable
     }
 
     [Fact]
+    public void EncoderFailureIsReportedAndLeavesNothing()
+    {
+        var folder = _dir.Folder("failed");
+        var path = Path.Combine(folder, "bad.mp4");
+        var e = Assert.Throws<VideoException>(() =>
+        {
+            using var writer = VideoWriter.Create(path, 64, 48, new FrameRate(25), new VideoWriterOptions { Preset = "no-such-preset" });
+            for (int i = 0; i < 50; i++) writer.Write(Samples.Smooth(64, 48)); // more than a pipe buffer, so a dead encoder shows
+            writer.Complete();
+        });
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains("ffmpeg", e.Message);
+        Assert.Contains("preset", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    [Fact]
     public void WrongFrameSizeIsRejected()
     {
         using var writer = VideoWriter.Create(_dir.File("w.mkv"), 16, 16, new FrameRate(25), new VideoWriterOptions { Codec = VideoCodec.Lossless });
