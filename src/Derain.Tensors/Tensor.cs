@@ -155,6 +155,9 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A counter that changes whenever the storage is written in place.</summary>
     public int Version => _storage.Version;
 
+    /// <summary>True when this tensor alone uses its whole buffer (no view, alias or saved copy shares it).</summary>
+    internal bool OwnsWholeStorage => !_disposed && _offset == 0 && NumElements == _storage.Length && _storage.IsExclusive;
+
     internal void ThrowIfDisposed()
     {
         if (_disposed) throw new ObjectDisposedException(nameof(Tensor), $"Tensor{Shape}{(Name is null ? "" : " '" + Name + "'")} was disposed.");

@@ -76,10 +76,11 @@ internal static class Engine
     {
         if (leaf.Grad is null)
         {
-            // The gradient must not depend on the caller's buffers (g may be a view of a saved tensor),
-            // and must outlive any scope the backward pass ran in.
-            var own = Ops.Clone(g);
-            g.Dispose();
+            // The gradient must not share a buffer with anything else (g may be a view of a saved tensor or
+            // of another gradient) and must outlive any scope the backward pass ran in. A gradient that owns
+            // its whole buffer is adopted as it is; only a shared one is copied.
+            var own = g.OwnsWholeStorage ? g : Ops.Clone(g);
+            if (!ReferenceEquals(own, g)) g.Dispose();
             TensorScope.Detach(own);
             leaf.Grad = own;
         }

@@ -57,6 +57,9 @@ internal sealed class Storage
         return arr.AsSpan(offset, count);
     }
 
+    /// <summary>True when exactly one tensor holds this storage (nothing else can see writes to it).</summary>
+    public bool IsExclusive => Volatile.Read(ref _refs) == 1;
+
     public void AddRef()
     {
         if (Interlocked.Increment(ref _refs) <= 1)

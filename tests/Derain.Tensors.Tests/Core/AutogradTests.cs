@@ -25,6 +25,22 @@ public class AutogradTests
     }
 
     [Fact]
+    public void Leaf_gradient_never_aliases_the_seed_or_other_gradients()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
+        var seed = Tensor.FromArray([5f, 6f], 2);
+        x.Backward(seed);
+        seed.AsSpan()[0] = 100f;
+        Assert.Equal([5f, 6f], x.Grad!.ToArray());
+
+        var a = Tensor.FromArray([1f], 1).RequireGrad();
+        var b = Tensor.FromArray([2f], 1).RequireGrad();
+        (a + b).Backward(Tensor.Ones(new Shape(1)));
+        a.Grad!.AsSpan()[0] = 42f;
+        Assert.Equal(1f, b.Grad!.ToArray()[0]);
+    }
+
+    [Fact]
     public void No_grad_records_nothing()
     {
         var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
