@@ -13,11 +13,11 @@ internal sealed class OutputFolder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         _final = Path.GetFullPath(path);
-        if (File.Exists(_final)) throw new ArgumentException($"Output '{path}' is a file; give a folder to create.");
+        if (File.Exists(_final)) throw new SynthesisException($"Output '{path}' is a file; give a folder to create.");
         if (Directory.Exists(_final) && Directory.EnumerateFileSystemEntries(_final).Any())
-            throw new ArgumentException($"Output folder '{path}' already exists and is not empty; choose a new folder.");
-        string parent = Path.GetDirectoryName(_final) ?? throw new ArgumentException($"Output '{path}' has no parent folder.");
-        if (!Directory.Exists(parent)) throw new ArgumentException($"The folder '{parent}' that should hold the output does not exist.");
+            throw new SynthesisException($"Output folder '{path}' already exists and is not empty; choose a new folder.");
+        string parent = Path.GetDirectoryName(_final) ?? throw new SynthesisException($"Output '{path}' has no parent folder.");
+        if (!Directory.Exists(parent)) throw new SynthesisException($"The folder '{parent}' that should hold the output does not exist.");
         Temporary = Path.Combine(parent, $".{Path.GetFileName(_final)}.synth-partial");
         // A leftover from an interrupted run carries this name only because synth made it.
         if (Directory.Exists(Temporary)) Directory.Delete(Temporary, recursive: true);

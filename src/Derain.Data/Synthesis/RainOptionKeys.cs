@@ -46,17 +46,17 @@ public static class RainOptionKeys
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assignment);
         int eq = assignment.IndexOf('=', StringComparison.Ordinal);
-        if (eq <= 0) throw new ArgumentException($"'{assignment}' is not key=value.");
+        if (eq <= 0) throw new SynthesisException($"'{assignment}' is not key=value.");
         string name = assignment[..eq].Trim().ToLowerInvariant();
         string text = assignment[(eq + 1)..].Trim();
         var key = All.FirstOrDefault(k => k.Name == name)
-            ?? throw new ArgumentException($"Unknown key '{name}'. Known keys: {string.Join(", ", All.Select(k => k.Name))}.");
+            ?? throw new SynthesisException($"Unknown key '{name}'. Known keys: {string.Join(", ", All.Select(k => k.Name))}.");
         if (key.IsOptional && text.Equals("random", StringComparison.OrdinalIgnoreCase))
             return options with { WindAngle = null };
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-            throw new ArgumentException($"{name}: '{text}' is not a number.");
+            throw new SynthesisException($"{name}: '{text}' is not a number.");
         if (key.IsInteger && value != Math.Floor(value))
-            throw new ArgumentException($"{name}: '{text}' is not a whole number.");
+            throw new SynthesisException($"{name}: '{text}' is not a whole number.");
         return key.Set(options, value);
     }
 

@@ -134,6 +134,6 @@ public sealed record RainOptions
 
     private static void Require(bool ok, string key, string range)
     {
-        if (!ok) throw new ArgumentException($"{key} must be {range}.");
+        if (!ok) throw new SynthesisException($"{key} must be {range}.");
     }
 }

@@ -57,7 +57,7 @@ public static class RainPresets
             "heavy" => RainPreset.Heavy,
             "drops" => RainPreset.Drops,
             "mixed" => RainPreset.Mixed,
-            _ => throw new ArgumentException($"Unknown preset '{name}'; use one of {string.Join(", ", Names)}."),
+            _ => throw new SynthesisException($"Unknown preset '{name}'; use one of {string.Join(", ", Names)}."),
         };
     }
 }

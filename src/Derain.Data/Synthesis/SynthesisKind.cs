@@ -34,7 +34,7 @@ public static class SynthesisKinds
             "vrds" => SynthesisKind.Vrds,
             "timelapse" or "time-lapse" => SynthesisKind.TimeLapse,
             "streaks" => SynthesisKind.Streaks,
-            _ => throw new ArgumentException($"Unknown kind '{name}'; use one of {string.Join(", ", Names)}."),
+            _ => throw new SynthesisException($"Unknown kind '{name}'; use one of {string.Join(", ", Names)}."),
         };
     }
 

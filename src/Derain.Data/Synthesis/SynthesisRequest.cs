@@ -43,7 +43,7 @@ public sealed record SynthesisRequest
         var options = RainPresets.Get(parsedPreset);
         foreach (var a in assignments ?? []) options = RainOptionKeys.Apply(options, a);
         options.Validate();
-        if (frames is < 1) throw new ArgumentException($"--frames must be at least 1, not {frames}.");
+        if (frames is < 1) throw new SynthesisException($"frames must be at least 1, not {frames}.");
         return new SynthesisRequest
         {
             Input = input,
