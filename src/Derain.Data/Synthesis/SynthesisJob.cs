@@ -44,7 +44,11 @@ public static class SynthesisJob
         {
             var source = sources[i];
             ulong seed = master.NextSeed();
-            void Report() => progress?.Report(new SynthesisProgress(source.Name, i, sources.Count, ++done, expected));
+            void Report()
+            {
+                done++;
+                progress?.Report(new SynthesisProgress(source.Name, i, sources.Count, done, expected));
+            }
             var record = request.Kind == SynthesisKind.TimeLapse
                 ? WriteTimeLapse(source, options, seed, photoFrames, output.Temporary, sheet, Report, cancel)
                 : WriteVideo(source, request.Kind, options, seed, request.Frames, photoFrames, output.Temporary, sheet, Report, cancel);
