@@ -72,7 +72,7 @@ internal readonly record struct EnvironmentLight(float[] Sky, float[] Mean, floa
     public float[] Interior()
     {
         var a = new float[3];
-        for (int c = 0; c < 3; c++) a[c] = 0.4f * Mean[c];
+        for (int c = 0; c < 3; c++) a[c] = 0.6f * Mean[c];
         return a;
     }
 

@@ -57,16 +57,16 @@ public sealed record RainOptions
     public double DropRadiusMin { get; init; } = 6;
 
     /// <summary>Largest footprint radius of a fresh drop, pixels at 540 rows (merged drops grow beyond it).</summary>
-    public double DropRadiusMax { get; init; } = 24;
+    public double DropRadiusMax { get; init; } = 18;
 
     /// <summary>Smallest contact angle τ of the spherical cap, degrees.</summary>
     public double DropContactMin { get; init; } = 30;
 
     /// <summary>Largest contact angle τ, degrees; above 48.6° the rim totally reflects and shows dark.</summary>
-    public double DropContactMax { get; init; } = 65;
+    public double DropContactMax { get; init; } = 70;
 
     /// <summary>Defocus disc radius, pixels at 540 rows: the camera focuses on the scene, not the glass.</summary>
-    public double DropBlur { get; init; } = 7;
+    public double DropBlur { get; init; } = 10;
 
     /// <summary>Camera focal length as a multiple of the frame width (sets how wide a view each drop refracts).</summary>
     public double DropFocal { get; init; } = 1.0;
@@ -75,7 +75,7 @@ public sealed record RainOptions
     public double DropSpawn { get; init; } = 0.5;
 
     /// <summary>Footprint radius above which gravity beats pinning and a drop slides, pixels at 540 rows.</summary>
-    public double DropSlideRadius { get; init; } = 18;
+    public double DropSlideRadius { get; init; } = 15;
 
     /// <summary>Sliding speed of a drop twice the slide radius, pixels per frame at 540 rows.</summary>
     public double DropSlideSpeed { get; init; } = 3;

@@ -25,24 +25,24 @@ public static class RainPresets
         // Rain100L-like drizzle: thin short streaks at a mild angle.
         RainPreset.Light => new RainOptions
         {
-            StreakDensity = 12, StreakLayers = 3, StreakLength = 36, StreakWidth = 1.2, StreakOpacity = 0.16,
+            StreakDensity = 14, StreakLayers = 3, StreakLength = 36, StreakWidth = 1.2, StreakOpacity = 0.14,
             WindRange = 10, WindJitter = 1.5, WindSway = 0.3,
         },
         // Rain100H / heavy-rain generator: long dense streaks over three to four depths, up to ±30° of wind,
         // plus the accumulated veil that washes out distant contrast.
         RainPreset.Heavy => new RainOptions
         {
-            StreakDensity = 60, StreakLayers = 4, StreakLength = 70, StreakWidth = 1.6, StreakOpacity = 0.2,
-            WindRange = 30, WindJitter = 2.5, WindSway = 0.6, VeilDensity = 0.22,
+            StreakDensity = 80, StreakLayers = 4, StreakLength = 55, StreakWidth = 1.4, StreakOpacity = 0.15,
+            WindRange = 30, WindJitter = 1.5, WindSway = 0.6, VeilDensity = 0.15,
         },
         RainPreset.Drops => new RainOptions
         {
-            DropCount = 70,
+            DropCount = 180, DropSpawn = 1.5,
         },
         RainPreset.Mixed => new RainOptions
         {
-            StreakDensity = 30, StreakLayers = 3, StreakLength = 50, StreakWidth = 1.4, StreakOpacity = 0.18,
-            WindRange = 20, WindJitter = 2, WindSway = 0.4, DropCount = 45, VeilDensity = 0.06,
+            StreakDensity = 35, StreakLayers = 3, StreakLength = 45, StreakWidth = 1.3, StreakOpacity = 0.15,
+            WindRange = 20, WindJitter = 1.5, WindSway = 0.4, DropCount = 90, DropSpawn = 1, VeilDensity = 0.06,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "unknown preset"),
     };

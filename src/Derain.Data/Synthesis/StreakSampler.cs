@@ -29,8 +29,8 @@ internal static class StreakSampler
         for (int i = 0; i < layers; i++)
         {
             double t = DepthOf(i, layers); // 0 near … 1 far
-            double length = options.StreakLength * scale * Math.Pow(2, 1 - 2 * t);
-            double fwhm = options.StreakWidth * scale * (0.7 + 2.0 * (1 - t) * (1 - t));
+            double length = options.StreakLength * scale * Math.Pow(1.7, 1 - 2 * t);
+            double fwhm = options.StreakWidth * scale * (0.8 + 1.2 * (1 - t) * (1 - t));
             double sigma = Math.Sqrt(Math.Pow(fwhm * FwhmToSigma, 2) + PixelSigma * PixelSigma);
             // Spreading the same light over a wider profile lowers its peak (the defocus of near drops).
             double peak = options.StreakOpacity * (0.75 + 0.5 * (1 - t)) * (fwhm * FwhmToSigma / sigma);
@@ -49,8 +49,8 @@ internal static class StreakSampler
                 double len = length * Math.Exp(0.3 * rng.NextGaussian());
                 double p = peak * Math.Min(2.5, Math.Exp(0.45 * rng.NextGaussian()));
                 // A falling drop oscillates, so its streak brightens and dims along its length (Garg & Nayar 2006).
-                double ripple = 0.25 * rng.NextDouble();
-                double period = (6 + 8 * rng.NextDouble()) * scale;
+                double ripple = 0.12 * rng.NextDouble();
+                double period = (10 + 20 * rng.NextDouble()) * scale;
                 double phase = 2 * Math.PI * rng.NextDouble();
                 into.Add(new Streak((float)cx, (float)cy, (float)Math.Sin(angle), (float)Math.Cos(angle),
                     (float)(len / 2), (float)sigma, (float)p, (float)ripple, (float)(2 * Math.PI / period), (float)phase));
