@@ -5,17 +5,18 @@ namespace Derain.Data.Synthesis;
 /// <summary>
 /// Defocus blur with a uniform disc (the image of an out-of-focus point through a circular aperture). The disc is
 /// a stack of horizontal runs, so with per-row prefix sums each output costs one subtraction per disc row,
-/// vectorised along the row; only blocks near drawn drops are computed, the rest of the output is zero. Sums are
-/// double: where the input is zero the prefix is constant and the output is exactly zero, which keeps the drop-free
-/// parts of a frame bit-identical to the clean frame.
+/// vectorised along the row; only blocks near drawn drops are computed, the rest of the output is zero. Where the
+/// input is zero the prefix is constant, so the output is exactly zero there, which keeps the drop-free parts of a
+/// frame bit-identical to the clean frame. Float prefixes of a row of coverage (at most a few thousand) carry an
+/// absolute error near 1e-4 per disc row, about 1e-6 after normalisation: far below a grey level.
 /// </summary>
 internal sealed class DiscBlur
 {
     private readonly double _radiusValue;
     private readonly int _radius;
     private readonly int[] _halfWidths;
-    private readonly double _norm;
-    private double[] _prefix = [];
+    private readonly float _norm;
+    private float[] _prefix = [];
 
     public DiscBlur(double radius)
     {
@@ -29,7 +30,7 @@ internal sealed class DiscBlur
             _halfWidths[dy + _radius] = w;
             taps += 2 * w + 1;
         }
-        _norm = 1.0 / taps;
+        _norm = 1f / taps;
     }
 
     /// <summary>Pixels the blur reaches; a canvas needs at least this much padding.</summary>
@@ -43,14 +44,14 @@ internal sealed class DiscBlur
         int pad = layer.Pad, cw = layer.CanvasWidth, ch = layer.CanvasHeight, width = layer.Width, height = layer.Height;
         if (pad < _radius) throw new ArgumentException($"a canvas padded by {pad} cannot hold a disc of radius {_radius}", nameof(layer));
         int stride = cw + 1;
-        if (_prefix.Length < stride * ch) _prefix = new double[stride * ch];
+        if (_prefix.Length < stride * ch) _prefix = new float[stride * ch];
         var prefix = _prefix;
         var rowUsed = layer.RowUsed;
         Parallel.For(0, ch, y =>
         {
             if (!rowUsed[y]) return;
             int src = y * cw, dst = y * stride;
-            double sum = 0;
+            float sum = 0;
             prefix[dst] = 0;
             for (int x = 0; x < cw; x++)
             {
@@ -60,7 +61,7 @@ internal sealed class DiscBlur
         });
 
         int r = _radius, blocks = layer.BlockColumns, reachBlocks = (r + DropLayer.BlockWidth - 1) / DropLayer.BlockWidth;
-        Parallel.For(0, height, () => (new bool[blocks], new double[cw]), (y, _, scratch) =>
+        Parallel.For(0, height, () => (new bool[blocks], new float[cw]), (y, _, scratch) =>
         {
             var (near, acc) = scratch;
             var outRow = output.AsSpan(y * width, width);
@@ -95,7 +96,7 @@ internal sealed class DiscBlur
     }
 
     /// <summary>Outputs for canvas columns [c0, c1) of canvas row <paramref name="cy"/>.</summary>
-    private void BlurSpan(double[] prefix, int stride, bool[] rowUsed, int cy, int c0, int c1, double[] acc, Span<float> outRow, int pad)
+    private void BlurSpan(float[] prefix, int stride, bool[] rowUsed, int cy, int c0, int c1, float[] acc, Span<float> outRow, int pad)
     {
         int r = _radius;
         var sums = acc.AsSpan(c0, c1 - c0);
@@ -109,12 +110,12 @@ internal sealed class DiscBlur
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                int n = Vector<double>.Count;
+                int n = Vector<float>.Count;
                 for (; i <= sums.Length - n; i += n)
-                    (new Vector<double>(sums[i..]) + (new Vector<double>(right[i..]) - new Vector<double>(left[i..]))).CopyTo(sums[i..]);
+                    (new Vector<float>(sums[i..]) + (new Vector<float>(right[i..]) - new Vector<float>(left[i..]))).CopyTo(sums[i..]);
             }
             for (; i < sums.Length; i++) sums[i] += right[i] - left[i];
         }
-        for (int i = 0; i < sums.Length; i++) outRow[c0 - pad + i] = (float)(sums[i] * _norm);
+        for (int i = 0; i < sums.Length; i++) outRow[c0 - pad + i] = sums[i] * _norm;
     }
 }
