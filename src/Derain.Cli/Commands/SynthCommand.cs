@@ -39,12 +39,14 @@ public static class SynthCommand
         keys.SetAction(r => Guard(errors, () => ListKeys(output ?? AnsiConsole.Console, r.GetValue(keysPreset)!)));
         command.Subcommands.Add(keys);
 
-        command.SetAction((r, cancel) => Task.FromResult(Guard(errors, () =>
+        // Runs on the thread pool so System.CommandLine can signal Ctrl+C through the token while frames render;
+        // the job stops at the next frame and removes its unfinished folder.
+        command.SetAction((r, cancel) => Task.Run(() => Guard(errors, () =>
         {
             var request = SynthesisRequest.Create(r.GetValue(input)!, r.GetValue(outputDir)!, r.GetValue(kind)!, r.GetValue(preset)!,
                 r.GetValue(seed), r.GetValue(frames), r.GetValue(set) ?? []);
             return Run(output ?? AnsiConsole.Console, request, cancel);
-        })));
+        }), CancellationToken.None));
         return command;
     }
 

@@ -7,7 +7,7 @@ namespace Derain.Data.Synthesis;
 /// files of a frame are encoded in parallel and in the background while the next frame renders; the bytes do not
 /// depend on that timing.
 /// </summary>
-internal sealed class FrameWriter
+internal sealed class FrameWriter : IDisposable
 {
     private readonly string _root, _source;
     private readonly IReadOnlyList<string> _folders;
@@ -29,8 +29,18 @@ internal sealed class FrameWriter
             ImageFile.Write(DatasetLayout.FramePath(_root, folder, _source, index), Label(frame, folder))));
     }
 
-    /// <summary>Waits for the last frame.</summary>
+    /// <summary>Waits for the last frame (and rethrows its error).</summary>
     public void Flush() => _pending.GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Waits for a write still running when rendering stopped early (an error or cancellation), so the unfinished
+    /// set can be removed without a writer racing the removal; that write's own error no longer matters.
+    /// </summary>
+    public void Dispose()
+    {
+        try { _pending.Wait(); }
+        catch (AggregateException) { }
+    }
 
     /// <summary>The image a label folder holds (planes are shared, not copied).</summary>
     public static Image Label(RainFrame f, string folder) => folder switch

@@ -37,12 +37,12 @@ public static class RainPresets
         },
         RainPreset.Drops => new RainOptions
         {
-            DropCount = 180, DropSpawn = 1.5,
+            DropCount = 180, DropSpawn = 1,
         },
         RainPreset.Mixed => new RainOptions
         {
             StreakDensity = 35, StreakLayers = 3, StreakLength = 45, StreakWidth = 1.3, StreakOpacity = 0.15,
-            WindRange = 20, WindJitter = 1.5, WindSway = 0.4, DropCount = 90, DropSpawn = 1, VeilDensity = 0.06,
+            WindRange = 20, WindJitter = 1.5, WindSway = 0.4, DropCount = 90, DropSpawn = 0.6, VeilDensity = 0.06,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "unknown preset"),
     };

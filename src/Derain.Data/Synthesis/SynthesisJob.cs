@@ -67,7 +67,7 @@ public static class SynthesisJob
         string root, ContactSheet sheet, Action report, CancellationToken cancel)
     {
         var folders = kind.Folders();
-        var writer = new FrameWriter(root, source.Name, folders);
+        using var writer = new FrameWriter(root, source.Name, folders);
         RainRenderer? renderer = null;
         int index = 0;
         foreach (var clean in SourceFrames.Read(source, limit, photoFrames))
@@ -95,7 +95,7 @@ public static class SynthesisJob
         var rng = new Generator(seed);
         var camera = new TimeLapseCamera(scene.Data, w, h, options);
         var folders = SynthesisKind.TimeLapse.Folders();
-        var writer = new FrameWriter(root, source.Name, folders);
+        using var writer = new FrameWriter(root, source.Name, folders);
         var row = new List<(float[], int)>();
         double wind = 0;
         for (int index = 0; index < frames; index++)
