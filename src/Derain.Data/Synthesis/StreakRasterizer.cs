@@ -20,9 +20,8 @@ internal static class StreakRasterizer
         for (int s = 0; s < streaks.Count; s++)
         {
             var (top, bottom) = streaks[s].RowRange();
-            int first = Math.Max(0, top) / BandRows, last = Math.Min(height - 1, bottom) / BandRows;
             if (bottom < 0 || top >= height) continue;
-            for (int b = first; b <= last; b++) perBand[b].Add(s);
+            for (int b = Math.Max(0, top) / BandRows; b <= Math.Min(height - 1, bottom) / BandRows; b++) perBand[b].Add(s);
         }
 
         Parallel.For(0, bands, b =>

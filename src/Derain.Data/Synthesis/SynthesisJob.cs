@@ -78,7 +78,7 @@ public static class SynthesisJob
                 throw new InvalidDataException($"'{source.Path}' changes size at frame {index}: {clean.Width}×{clean.Height}, not {renderer.Width}×{renderer.Height}.");
             var frame = renderer.Render(clean.Data);
             if (index == 0 && sheet.Rows < ContactRows)
-                sheet.AddRow(folders.Select(f => (FrameWriter.Label(frame, f).Data, FrameWriter.Label(frame, f).Channels)), frame.Width, frame.Height);
+                sheet.AddRow(folders.Select(f => FrameWriter.Label(frame, f)).Select(image => (image.Data, image.Channels)), frame.Width, frame.Height);
             writer.Write(frame, index++);
             report();
         }
