@@ -60,10 +60,10 @@ public sealed record RainOptions
     public double DropRadiusMax { get; init; } = 18;
 
     /// <summary>Smallest contact angle τ of the spherical cap, degrees.</summary>
-    public double DropContactMin { get; init; } = 30;
+    public double DropContactMin { get; init; } = 25;
 
     /// <summary>Largest contact angle τ, degrees; above 48.6° the rim totally reflects and shows dark.</summary>
-    public double DropContactMax { get; init; } = 70;
+    public double DropContactMax { get; init; } = 60;
 
     /// <summary>Defocus disc radius, pixels at 540 rows: the camera focuses on the scene, not the glass.</summary>
     public double DropBlur { get; init; } = 10;
