@@ -47,7 +47,7 @@ internal sealed class DiscBlur
         if (_prefix.Length < stride * ch) _prefix = new float[stride * ch];
         var prefix = _prefix;
         var rowUsed = layer.RowUsed;
-        Parallel.For(0, ch, y =>
+        Parallel.For(0, ch, SynthesisParallel.Options, y =>
         {
             if (!rowUsed[y]) return;
             int src = y * cw, dst = y * stride;
@@ -61,7 +61,7 @@ internal sealed class DiscBlur
         });
 
         int r = _radius, blocks = layer.BlockColumns, reachBlocks = (r + DropLayer.BlockWidth - 1) / DropLayer.BlockWidth;
-        Parallel.For(0, height, () => (new bool[blocks], new float[cw]), (y, _, scratch) =>
+        Parallel.For(0, height, SynthesisParallel.Options, () => (new bool[blocks], new float[cw]), (y, _, scratch) =>
         {
             var (near, acc) = scratch;
             var outRow = output.AsSpan(y * width, width);

@@ -31,7 +31,7 @@ internal static class DropRasterizer
             layer.Mark(top, bottom, (int)Math.Floor(drops[i].X - reach) + layer.Pad, (int)Math.Ceiling(drops[i].X + reach) + layer.Pad);
         }
 
-        Parallel.For(0, bands, b =>
+        Parallel.For(0, bands, SynthesisParallel.Options, b =>
         {
             int y0 = b * BandRows, y1 = Math.Min(layer.CanvasHeight, y0 + BandRows);
             foreach (int i in perBand[b]) Draw(drops[i], optics[i], scene, ir, ig, ib, layer, y0, y1);

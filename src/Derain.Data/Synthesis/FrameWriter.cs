@@ -25,7 +25,8 @@ internal sealed class FrameWriter : IDisposable
     public void Write(RainFrame frame, int index)
     {
         _pending.GetAwaiter().GetResult();
-        _pending = Task.Run(() => Parallel.ForEach(_folders, folder =>
+        var parallel = SynthesisParallel.Options;
+        _pending = Task.Run(() => Parallel.ForEach(_folders, parallel, folder =>
             ImageFile.Write(DatasetLayout.FramePath(_root, folder, _source, index), Label(frame, folder))));
     }
 

@@ -31,7 +31,7 @@ internal static class RainCompositor
     {
         var inp = input;
         var outp = output;
-        Parallel.For(0, height, y => ComposeRow(inp, outp, y * width, width, width * height));
+        Parallel.For(0, height, SynthesisParallel.Options, y => ComposeRow(inp, outp, y * width, width, width * height));
     }
 
     private static void ComposeRow(in Inputs inp, in Outputs outp, int start, int count, int plane)

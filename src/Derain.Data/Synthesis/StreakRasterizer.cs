@@ -24,7 +24,7 @@ internal static class StreakRasterizer
             for (int b = Math.Max(0, top) / BandRows; b <= Math.Min(height - 1, bottom) / BandRows; b++) perBand[b].Add(s);
         }
 
-        Parallel.For(0, bands, b =>
+        Parallel.For(0, bands, SynthesisParallel.Options, b =>
         {
             int y0 = b * BandRows, y1 = Math.Min(height, y0 + BandRows);
             var clear = beta.AsSpan(y0 * width, (y1 - y0) * width);

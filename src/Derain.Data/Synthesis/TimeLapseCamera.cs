@@ -39,7 +39,7 @@ internal sealed class TimeLapseCamera
         }
         var frame = new float[_scene.Length];
         int plane = _width * _height;
-        Parallel.For(0, _height, y =>
+        Parallel.For(0, _height, SynthesisParallel.Options, y =>
         {
             double sy = Math.Clamp(y - dy, 0, _height - 1);
             int y0 = (int)sy, y1 = Math.Min(y0 + 1, _height - 1);

@@ -42,7 +42,7 @@ internal sealed class VeilField
             Array.Clear(veil);
             return;
         }
-        Parallel.For(0, height, () => new float[Grid], (y, _, column) =>
+        Parallel.For(0, height, SynthesisParallel.Options, () => new float[Grid], (y, _, column) =>
         {
             float depth = 0.7f + 0.6f * (1f - y / (float)Math.Max(1, height - 1));
             float scale = (float)_density * depth;

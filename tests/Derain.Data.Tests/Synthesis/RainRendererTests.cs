@@ -30,6 +30,16 @@ public class RainRendererTests
     }
 
     [Fact]
+    public void TheThreadCountDoesNotChangeAByte()
+    {
+        var options = RainPresets.Get(RainPreset.Mixed) with { VeilDensity = 0.1 };
+        List<RainFrame> one, three;
+        using (SynthesisParallel.WithThreads(1)) one = Render(options, 6, 3);
+        using (SynthesisParallel.WithThreads(3)) three = Render(options, 6, 3);
+        for (int i = 0; i < one.Count; i++) Assert.Equal(Bytes(one[i]), Bytes(three[i]));
+    }
+
+    [Fact]
     public void DifferentSeedRendersDifferentFrames()
     {
         var a = Render(Mixed, 1, 2);
