@@ -12,6 +12,8 @@ namespace Derain.Data.Synthesis;
 /// only where no drop hides them) and veil (v, with airlight A) combine as independent occluders:
 /// 1 − β = (1 − βs(1 − α))(1 − v), radiance βs·E + (1 − βs)·v·A.</item>
 /// </list>
+/// Because drops hide the streaks behind them and refract the already veiled scene, the whole can be written as
+/// rain over the drops-only frame: rainy = (1 − β)·drop + radiance, the form ViMP-Net's two stages undo.
 /// β is the streak map. Where it would quantise to zero it is set to exactly zero, so an 8-bit map reading 0
 /// means the rainy pixel equals the drops-only pixel; drop coverage below half a grey level is likewise cut to
 /// zero, so with the default mask threshold every pixel outside the drop mask keeps the clean value.

@@ -54,7 +54,7 @@ public sealed record RainOptions
     public double DropCount { get; init; }
 
     /// <summary>Smallest footprint radius, pixels at 540 rows (raised to the defocus radius so every drop is labelled).</summary>
-    public double DropRadiusMin { get; init; } = 6;
+    public double DropRadiusMin { get; init; } = 9;
 
     /// <summary>Largest footprint radius of a fresh drop, pixels at 540 rows (merged drops grow beyond it).</summary>
     public double DropRadiusMax { get; init; } = 18;
@@ -66,7 +66,7 @@ public sealed record RainOptions
     public double DropContactMax { get; init; } = 60;
 
     /// <summary>Defocus disc radius, pixels at 540 rows: the camera focuses on the scene, not the glass.</summary>
-    public double DropBlur { get; init; } = 10;
+    public double DropBlur { get; init; } = 9;
 
     /// <summary>Camera focal length as a multiple of the frame width (sets how wide a view each drop refracts).</summary>
     public double DropFocal { get; init; } = 1.0;
