@@ -7,12 +7,20 @@ namespace Derain.Data.Synthesis;
 /// </summary>
 internal sealed class ContactSheet
 {
-    private const int Gap = 4;
-    private const float Background = 0.12f;
+    private const int Gap = 4, FontScale = 2;
+    private const float Background = 0.12f, Ink = 0.85f;
     private readonly int _tileWidth;
+    private readonly IReadOnlyList<string> _headers;
     private readonly List<(List<float[]> Tiles, int Height)> _rows = [];
 
-    public ContactSheet(int tileWidth) => _tileWidth = tileWidth;
+    /// <summary>A sheet of tiles <paramref name="tileWidth"/> pixels wide whose columns are headed by <paramref name="headers"/>.</summary>
+    public ContactSheet(int tileWidth, IReadOnlyList<string> headers)
+    {
+        _tileWidth = tileWidth;
+        _headers = headers;
+    }
+
+    private int HeaderHeight => SheetFont.GlyphHeight * FontScale + Gap;
 
     /// <summary>Rows added so far.</summary>
     public int Rows => _rows.Count;
@@ -34,12 +42,17 @@ internal sealed class ContactSheet
     /// <summary>The sheet as RGB planes.</summary>
     public (float[] Planes, int Width, int Height) Render()
     {
-        int columns = _rows.Max(r => r.Tiles.Count);
+        int columns = Math.Max(_headers.Count, _rows.Count == 0 ? 1 : _rows.Max(r => r.Tiles.Count));
         int width = Gap + columns * (_tileWidth + Gap);
-        int height = Gap + _rows.Sum(r => r.Height + Gap);
+        int height = Gap + HeaderHeight + _rows.Sum(r => r.Height + Gap);
         var planes = new float[3 * width * height];
         Array.Fill(planes, Background);
-        int top = Gap;
+        for (int k = 0; k < _headers.Count; k++)
+        {
+            int left = Gap + k * (_tileWidth + Gap) + (_tileWidth - SheetFont.Measure(_headers[k], FontScale)) / 2;
+            SheetFont.Draw(planes, width, height, _headers[k], left, Gap, FontScale, Ink);
+        }
+        int top = Gap + HeaderHeight;
         foreach (var (tiles, tileHeight) in _rows)
         {
             for (int k = 0; k < tiles.Count; k++)

@@ -37,7 +37,9 @@ public static class SynthesisJob
         }
 
         var master = new Generator(request.Seed);
-        var sheet = new ContactSheet(request.ContactTileWidth);
+        var sheet = new ContactSheet(request.ContactTileWidth, request.Kind == SynthesisKind.TimeLapse
+            ? [DatasetLayout.Clean, .. Enumerable.Repeat(DatasetLayout.Rainy, TimeLapseContactFrames)]
+            : request.Kind.Folders());
         var records = new List<SourceRecord>();
         long done = 0;
         for (int i = 0; i < sources.Count; i++)

@@ -50,7 +50,10 @@ public sealed class SynthesisJobTests : IDisposable
             Assert.Equal(["00000000.png", "00000001.png", "00000002.png", "00000003.png"],
                 Directory.GetFiles(Path.Combine(output, folder, "clip")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
-        Assert.True(File.Exists(Path.Combine(output, "contact-sheet.png")));
+        // One row for the one video: five 240-px tiles (gt, lq, drop, 01drop, mstreak) under a header line.
+        var sheet = ImageFile.Read(Path.Combine(output, "contact-sheet.png"));
+        Assert.Equal(4 + 5 * (240 + 4), sheet.Width);
+        Assert.Equal(4 + (7 * 2 + 4) + (int)Math.Round(240.0 * H / W) + 4, sheet.Height);
         Assert.True(File.Exists(Path.Combine(output, "synthesis.json")));
         Assert.Empty(Directory.GetDirectories(_dir.Path, ".*"));
 
