@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Derain.Tensors.Kernels.Managed.Gemm;
 
@@ -36,36 +35,30 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mc = RoundUp((m + mBlocks - 1) / mBlocks, mr);
         int ncMax = Math.Min(RoundUp(n, nr), RoundUp(NcMax, nr));
 
-        T* bPack = Alloc(KC * ncMax);
-        try
+        using var bLease = ScratchBuffers.Rent<T>((long)KC * ncMax);
+        T* bPack = bLease.Pointer<T>();
+        for (int jc = 0; jc < n; jc += ncMax)
         {
-            for (int jc = 0; jc < n; jc += ncMax)
+            int nc = Math.Min(ncMax, n - jc);
+            int strips = (nc + nr - 1) / nr;
+            // With fewer M blocks than threads, split the panel's strips too, so every thread has work;
+            // each split re-packs its A block, which costs O(mc·kc) against O(mc·kc·nc/split) of FMAs.
+            int nSplit = threads <= 1 ? 1 : Math.Clamp((2 * threads + mBlocks - 1) / mBlocks, 1, strips);
+            for (int pc = 0; pc < k; pc += KC)
             {
-                int nc = Math.Min(ncMax, n - jc);
-                int strips = (nc + nr - 1) / nr;
-                // With fewer M blocks than threads, split the panel's strips too, so every thread has work;
-                // each split re-packs its A block, which costs O(mc·kc) against O(mc·kc·nc/split) of FMAs.
-                int nSplit = threads <= 1 ? 1 : Math.Clamp((2 * threads + mBlocks - 1) / mBlocks, 1, strips);
-                for (int pc = 0; pc < k; pc += KC)
+                int kc = Math.Min(KC, k - pc);
+                PackPanel(transB, b, ldb, pc, kc, jc, nc, strips, bPack, threads);
+                var job = new BlockJob(transA, a, lda, m, n, c, ldc, alpha, bPack, jc, strips, pc, kc, mc, nSplit);
+                int tasks = mBlocks * nSplit;
+                if (threads <= 1 || tasks == 1)
                 {
-                    int kc = Math.Min(KC, k - pc);
-                    PackPanel(transB, b, ldb, pc, kc, jc, nc, strips, bPack, threads);
-                    var job = new BlockJob(transA, a, lda, m, n, c, ldc, alpha, bPack, jc, strips, pc, kc, mc, nSplit);
-                    int tasks = mBlocks * nSplit;
-                    if (threads <= 1 || tasks == 1)
-                    {
-                        for (int t = 0; t < tasks; t++) job.Run(t);
-                    }
-                    else
-                    {
-                        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
-                    }
+                    for (int t = 0; t < tasks; t++) job.Run(t);
+                }
+                else
+                {
+                    Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
                 }
             }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(bPack);
         }
     }
 
@@ -94,26 +87,20 @@ internal static unsafe class GemmDriver<T, TKernel>
             int split = task % nSplit;
             int rowsInBlock = Math.Min(mc, m - i0);
             int s0 = split * strips / nSplit, s1 = (split + 1) * strips / nSplit;
-            T* aPack = Alloc(RoundUp(rowsInBlock, mr) * kc);
+            using var aLease = ScratchBuffers.Rent<T>((long)RoundUp(rowsInBlock, mr) * kc);
+            T* aPack = aLease.Pointer<T>();
             T* tile = stackalloc T[mr * nr];
-            try
+            GemmPacking.PackA(transA, a, lda, i0, rowsInBlock, pc, kc, mr, aPack);
+            for (int s = s0; s < s1; s++)
             {
-                GemmPacking.PackA(transA, a, lda, i0, rowsInBlock, pc, kc, mr, aPack);
-                for (int s = s0; s < s1; s++)
+                int j = jc + s * nr;
+                int cols = Math.Min(nr, n - j);
+                T* bStrip = bPack + (long)s * nr * kc;
+                for (int r = 0; r < rowsInBlock; r += mr)
                 {
-                    int j = jc + s * nr;
-                    int cols = Math.Min(nr, n - j);
-                    T* bStrip = bPack + (long)s * nr * kc;
-                    for (int r = 0; r < rowsInBlock; r += mr)
-                    {
-                        TKernel.Run(kc, aPack + (long)r * kc, bStrip, tile);
-                        AddTile(tile, nr, c + (long)(i0 + r) * ldc + j, ldc, Math.Min(mr, rowsInBlock - r), cols, alpha);
-                    }
+                    TKernel.Run(kc, aPack + (long)r * kc, bStrip, tile);
+                    AddTile(tile, nr, c + (long)(i0 + r) * ldc + j, ldc, Math.Min(mr, rowsInBlock - r), cols, alpha);
                 }
-            }
-            finally
-            {
-                NativeMemory.AlignedFree(aPack);
             }
         }
     }
@@ -132,7 +119,4 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
-
-    /// <summary>64-byte aligned scratch (a cache line; whole Vector512 loads never split lines).</summary>
-    private static T* Alloc(int elements) => (T*)NativeMemory.AlignedAlloc((nuint)Math.Max(elements, 1) * (nuint)sizeof(T), 64);
 }

@@ -36,15 +36,16 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                // op(A)(i, p) = A[i, p]: read each row contiguously, write with stride MR.
-                for (int r = 0; r < rows; r++)
+                // op(A)(i, p) = A[i, p]: walk k once, reading the strip's rows as parallel streams and
+                // writing each step's MR values contiguously (strided writes would be far slower).
+                T* row0 = a + (long)firstRow * lda + p0;
+                for (int p = 0; p < kc; p++)
                 {
-                    T* src = a + (long)(firstRow + r) * lda + p0;
-                    T* d = strip + r;
-                    for (int p = 0; p < kc; p++) d[p * mr] = src[p];
+                    T* d = strip + p * mr;
+                    T* src = row0 + p;
+                    for (int r = 0; r < rows; r++) d[r] = src[(long)r * lda];
+                    for (int r = rows; r < mr; r++) d[r] = T.Zero;
                 }
-                for (int r = rows; r < mr; r++)
-                    for (int p = 0; p < kc; p++) strip[p * mr + r] = T.Zero;
             }
         }
     }
@@ -64,15 +65,15 @@ internal static unsafe class GemmPacking
             T* strip = dst + (long)s * nr * kc;
             if (transB)
             {
-                // op(B)(p, j) = B[j, p]: read each stored row contiguously, write with stride NR.
-                for (int j = 0; j < cols; j++)
+                // op(B)(p, j) = B[j, p]: walk k once, reading the strip's stored rows as parallel streams.
+                T* col0 = b + (long)firstCol * ldb + p0;
+                for (int p = 0; p < kc; p++)
                 {
-                    T* src = b + (long)(firstCol + j) * ldb + p0;
-                    T* d = strip + j;
-                    for (int p = 0; p < kc; p++) d[p * nr] = src[p];
+                    T* d = strip + p * nr;
+                    T* src = col0 + p;
+                    for (int j = 0; j < cols; j++) d[j] = src[(long)j * ldb];
+                    for (int j = cols; j < nr; j++) d[j] = T.Zero;
                 }
-                for (int j = cols; j < nr; j++)
-                    for (int p = 0; p < kc; p++) strip[p * nr + j] = T.Zero;
             }
             else
             {
