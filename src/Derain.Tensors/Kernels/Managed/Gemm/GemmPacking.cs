@@ -65,15 +65,16 @@ internal static unsafe class GemmPacking
             T* strip = dst + (long)s * nr * kc;
             if (transB)
             {
-                // op(B)(p, j) = B[j, p]: walk k once, reading the strip's stored rows as parallel streams.
-                T* col0 = b + (long)firstCol * ldb + p0;
-                for (int p = 0; p < kc; p++)
+                // op(B)(p, j) = B[j, p]: read each stored row once, sequentially (NR parallel read streams
+                // would defeat the prefetcher); the strided writes stay within the strip, which fits L1.
+                for (int j = 0; j < cols; j++)
                 {
-                    T* d = strip + p * nr;
-                    T* src = col0 + p;
-                    for (int j = 0; j < cols; j++) d[j] = src[(long)j * ldb];
-                    for (int j = cols; j < nr; j++) d[j] = T.Zero;
+                    T* src = b + (long)(firstCol + j) * ldb + p0;
+                    T* d = strip + j;
+                    for (int p = 0; p < kc; p++) d[p * nr] = src[p];
                 }
+                for (int j = cols; j < nr; j++)
+                    for (int p = 0; p < kc; p++) strip[p * nr + j] = T.Zero;
             }
             else
             {
