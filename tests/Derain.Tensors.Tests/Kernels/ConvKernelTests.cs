@@ -39,6 +39,37 @@ public class ConvKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_thread_split_gives_the_same_result(string spec)
+    {
+        // 1 thread: everything serial; 3 threads: odd splits of pieces, partials and GEMM panels.
+        var g = Parse(spec);
+        var (x, w, b, dy) = Inputs(g, 9);
+        var (y, dx, dw, db) = Direct(g, x, w, b, dy);
+        foreach (int threads in (int[])[1, 3])
+        {
+            var got = RunWithThreads(g, threads, x, w, b, dy);
+            Infrastructure.Golden.AssertClose(y, got.Y, 1e-12, 1e-12, $"{spec} forward, {threads} threads");
+            Infrastructure.Golden.AssertClose(dx, got.Dx, 1e-12, 1e-12, $"{spec} backward data, {threads} threads");
+            Infrastructure.Golden.AssertClose(dw, got.Dw, 1e-12, 1e-12, $"{spec} backward weights, {threads} threads");
+            Infrastructure.Golden.AssertClose(db, got.Db, 1e-12, 1e-12, $"{spec} backward bias, {threads} threads");
+        }
+    }
+
+    private static unsafe (double[] Y, double[] Dx, double[] Dw, double[] Db) RunWithThreads(ConvGeometry g, int threads, double[] x, double[] w, double[] b, double[] dy)
+    {
+        var p = new ConvPlan(g, sizeof(double), threads);
+        var y = Filled(dy.Length); var dx = Filled(x.Length); var dw = Filled(w.Length); var db = Filled(b.Length);
+        fixed (double* px = x, pw = w, pb = b, pdy = dy, py = y, pdx = dx, pdw = dw, pdb = db)
+        {
+            ConvDriver.Forward(p, px, pw, pb, py, threads);
+            ConvDriver.BackwardData(p, pdy, pw, pdx, threads);
+            ConvDriver.BackwardWeights(p, px, pdy, pdw, pdb, threads);
+        }
+        return (y, dx, dw, db);
+    }
+
     [Fact]
     public void Float32_kernels_match_the_float64_definition()
     {

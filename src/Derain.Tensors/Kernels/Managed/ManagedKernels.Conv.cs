@@ -9,7 +9,7 @@ public partial class ManagedKernels
     public virtual unsafe void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = new ConvPlan(g, sizeof(T));
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
         CheckConvSpan("ConvForward", "x", x.Length, (long)p.N * p.ImageIn);
         CheckConvSpan("ConvForward", "w", w.Length, (long)p.Groups * p.GroupWeights);
         if (!bias.IsEmpty) CheckConvSpan("ConvForward", "bias", bias.Length, g.OutChannels);
@@ -22,7 +22,7 @@ public partial class ManagedKernels
     public virtual unsafe void ConvBackwardData<T>(ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = new ConvPlan(g, sizeof(T));
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
         CheckConvSpan("ConvBackwardData", "dy", dy.Length, (long)p.N * p.ImageOut);
         CheckConvSpan("ConvBackwardData", "w", w.Length, (long)p.Groups * p.GroupWeights);
         CheckConvSpan("ConvBackwardData", "dx", dx.Length, (long)p.N * p.ImageIn);
@@ -34,7 +34,7 @@ public partial class ManagedKernels
     public virtual unsafe void ConvBackwardWeights<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = new ConvPlan(g, sizeof(T));
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
         CheckConvSpan("ConvBackwardWeights", "x", x.Length, (long)p.N * p.ImageIn);
         CheckConvSpan("ConvBackwardWeights", "dy", dy.Length, (long)p.N * p.ImageOut);
         CheckConvSpan("ConvBackwardWeights", "dw", dw.Length, (long)p.Groups * p.GroupWeights);

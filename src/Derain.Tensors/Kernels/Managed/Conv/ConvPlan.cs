@@ -27,7 +27,8 @@ internal sealed class ConvPlan
     public readonly int D, H, W, OD, OH, OW, KD, KH, KW;
     public readonly int SD, SH, SW, DD, DH, DW, PD, PH, PW;
 
-    public ConvPlan(ConvGeometry g, int elementSize)
+    /// <summary>Plans <paramref name="g"/> for elements of <paramref name="elementSize"/> bytes run on up to <paramref name="threads"/> threads.</summary>
+    public ConvPlan(ConvGeometry g, int elementSize, int threads)
     {
         int lift = 3 - g.SpatialRank;
         int Dim(int[] a, int i, int fill) => i < lift ? fill : a[i - lift];
@@ -45,7 +46,21 @@ internal sealed class ConvPlan
         bool noPadding = g.PadBegin.All(p => p == 0) && g.PadEnd.All(p => p == 0);
         IsPointwise = KernelPlane == 1 && g.Stride.All(s => s == 1) && noPadding;
         long rowBytes = (long)ColumnRows * OW * elementSize;
-        RowsPerChunk = (int)Math.Clamp(ChunkBytes / Math.Max(rowBytes, 1), 1, OutRows);
+        int rows = (int)Math.Clamp(ChunkBytes / Math.Max(rowBytes, 1), 1, OutRows);
+        // Chunks are also the unit of parallel work: when images × groups alone cannot keep every thread
+        // busy, cut rows finer (to about two chunks per thread), but keep chunks at least MinChunkColumns wide
+        // so each GEMM stays efficient.
+        int pairs = N * Groups;
+        if (threads > 1 && pairs < 2 * threads)
+        {
+            int wanted = (2 * threads + pairs - 1) / pairs;
+            int minRows = Math.Min(OutRows, (MinChunkColumns + OW - 1) / OW);
+            rows = Math.Min(rows, Math.Max(minRows, (OutRows + wanted - 1) / wanted));
+        }
+        // Even out the chunks so the last one is not a sliver.
+        int chunks = (OutRows + rows - 1) / rows;
+        RowsPerChunk = (OutRows + chunks - 1) / chunks;
+        Chunks = (OutRows + RowsPerChunk - 1) / RowsPerChunk;
     }
 
     public int InPlane => D * H * W;
@@ -60,6 +75,22 @@ internal sealed class ConvPlan
 
     /// <summary>Output rows per chunk of the column buffer.</summary>
     public int RowsPerChunk { get; }
+
+    /// <summary>Chunks per image and group.</summary>
+    public int Chunks { get; }
+
+    /// <summary>First output row and row count of chunk <paramref name="chunk"/>.</summary>
+    public (int First, int Count) ChunkRows(int chunk)
+    {
+        int first = chunk * RowsPerChunk;
+        return (first, Math.Min(RowsPerChunk, OutRows - first));
+    }
+
+    /// <summary>Elements of the column buffer for one chunk.</summary>
+    public long ChunkColumnElements => (long)ColumnRows * RowsPerChunk * OW;
+
+    /// <summary>Narrowest chunk (in output positions) worth a separate GEMM.</summary>
+    private const int MinChunkColumns = 256;
 
     /// <summary>
     /// A 1×1×1 kernel with unit stride and no padding: the input plane already is the column matrix, so
