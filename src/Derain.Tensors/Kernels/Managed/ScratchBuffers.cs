@@ -31,8 +31,9 @@ internal static unsafe class ScratchBuffers
                 return hit;
             }
         }
-        // Round up to a power of two so slowly growing sizes reuse one buffer instead of accumulating many.
-        long size = Math.Max(4096, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)(bytes + Alignment)));
+        // Round up to a power of two (plus the alignment slack) so slowly growing sizes reuse one buffer
+        // instead of accumulating many.
+        long size = Math.Max(4096, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)bytes)) + Alignment;
         if (size > Array.MaxLength) throw new OutOfMemoryException($"Kernel scratch of {bytes} bytes is larger than one array can hold.");
         return GC.AllocateUninitializedArray<byte>((int)size, pinned: true);
     }
