@@ -206,3 +206,9 @@ public static partial class Ops
             kernels.BatchedGemm(batch, transA, transB, m, n, k, a.Span<double>()[offA..], strideA, b.Span<double>()[offB..], strideB, c.Span<double>()[offC..], m * n);
     }
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>torch.Tensor.matmul (see <see cref="Ops.MatMul"/>).</summary>
+    public Tensor MatMul(Tensor other) => Ops.MatMul(this, other);
+}

@@ -56,5 +56,6 @@ public partial class ManagedKernels
             throw new ArgumentException($"BatchedGemm: {name} holds {length} elements; {batch} matrices of {matrix} at stride {stride} need {needed}.");
     }
 
+    /// <summary>Parallel.For options that follow <see cref="KernelBackend.Threads"/>, for the kernels of every partial file.</summary>
     private static ParallelOptions ParallelOptions => KernelBackend.ParallelOptions;
 }
