@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Derain.Tensors.Kernels.Managed.Conv;
 
@@ -93,7 +94,7 @@ internal static unsafe class Im2Col
                         if (p.SW == 1)
                         {
                             var d = new Span<T>(dst + iw0 + lo, hi - lo);
-                            System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<T>(s + lo, hi - lo), d);
+                            TensorPrimitives.Add(d, new ReadOnlySpan<T>(s + lo, hi - lo), d);
                         }
                         else
                         {
