@@ -1,0 +1,138 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Derain.Tensors.Kernels.Managed;
+
+public partial class ManagedKernels
+{
+    /// <inheritdoc/>
+    public virtual unsafe void BatchNormStatistics<T>(int n, int channels, int inner, ReadOnlySpan<T> x, Span<T> mean, Span<T> variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int total = CheckBatchNormSizes("BatchNormStatistics", n, channels, inner, x.Length);
+        CheckLength("BatchNormStatistics", "mean", mean.Length, channels);
+        CheckLength("BatchNormStatistics", "variance", variance.Length, channels);
+        long count = (long)n * inner;
+        fixed (T* px = x, pm = mean, pv = variance)
+        {
+            var xs = new Ptr<T>(px, total);
+            var ms = new Ptr<T>(pm, channels);
+            var vs = new Ptr<T>(pv, channels);
+            // Two passes per channel (mean, then squared deviations): robust when |mean| ≫ std.
+            RangeParallel.For(channels, 2 * count, (start, end) =>
+            {
+                for (int ch = start; ch < end; ch++)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) sum += LaneMaps.Sum<T>(xs.Slice((i * channels + ch) * inner, inner));
+                    T m = T.CreateTruncating(count == 0 ? double.NaN : sum / count);
+                    double ss = 0;
+                    for (int i = 0; i < n; i++) ss += LaneMaps.SumSquaredDeviations<T>(xs.Slice((i * channels + ch) * inner, inner), m);
+                    ms[ch] = m;
+                    vs[ch] = T.CreateTruncating(count == 0 ? double.NaN : ss / count);
+                }
+            });
+        }
+    }
+
+    /// <inheritdoc/>
+    public virtual unsafe void BatchNormForward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int total = CheckBatchNormSizes("BatchNormForward", n, channels, inner, x.Length, y.Length);
+        CheckLength("BatchNormForward", "mean", mean.Length, channels);
+        CheckLength("BatchNormForward", "invStd", invStd.Length, channels);
+        if (!weight.IsEmpty) CheckLength("BatchNormForward", "weight", weight.Length, channels);
+        if (!bias.IsEmpty) CheckLength("BatchNormForward", "bias", bias.Length, channels);
+        bool hasW = !weight.IsEmpty, hasB = !bias.IsEmpty;
+        fixed (T* px = x, pm = mean, pi = invStd, pw = weight, pb = bias, py = y)
+        {
+            var xs = new Ptr<T>(px, total);
+            var ys = new Ptr<T>(py, total);
+            var ms = new Ptr<T>(pm, channels);
+            var isd = new Ptr<T>(pi, channels);
+            var ws = new Ptr<T>(pw, weight.Length);
+            var bs = new Ptr<T>(pb, bias.Length);
+            RangeParallel.For(n * channels, 2L * inner, (start, end) =>
+            {
+                for (int p = start; p < end; p++)
+                {
+                    int ch = p % channels;
+                    T scale = hasW ? isd[ch] * ws[ch] : isd[ch];
+                    T shift = hasB ? bs[ch] : T.Zero;
+                    LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShift<T>(ms[ch], scale, shift));
+                }
+            });
+        }
+    }
+
+    /// <inheritdoc/>
+    public virtual unsafe void BatchNormBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int total = CheckBatchNormSizes("BatchNormBackward", n, channels, inner, x.Length, dy.Length);
+        CheckLength("BatchNormBackward", "mean", mean.Length, channels);
+        CheckLength("BatchNormBackward", "invStd", invStd.Length, channels);
+        bool hasW = !weight.IsEmpty, wantDx = !dx.IsEmpty, wantDw = !dweight.IsEmpty, wantDb = !dbias.IsEmpty;
+        if (hasW) CheckLength("BatchNormBackward", "weight", weight.Length, channels);
+        if (wantDx) CheckLength("BatchNormBackward", "dx", dx.Length, total);
+        if (wantDw) CheckLength("BatchNormBackward", "dweight", dweight.Length, channels);
+        if (wantDb) CheckLength("BatchNormBackward", "dbias", dbias.Length, channels);
+        long count = (long)n * inner;
+        // The channel sums are needed for dweight/dbias, and for dx only when the statistics depend on x.
+        bool needSums = wantDw || wantDb || (wantDx && batchStatistics);
+        fixed (T* px = x, pg = dy, pm = mean, pi = invStd, pw = weight, pdx = dx, pdw = dweight, pdb = dbias)
+        {
+            var xs = new Ptr<T>(px, total);
+            var gs = new Ptr<T>(pg, total);
+            var ms = new Ptr<T>(pm, channels);
+            var isd = new Ptr<T>(pi, channels);
+            var ws = new Ptr<T>(pw, weight.Length);
+            var dxs = new Ptr<T>(pdx, dx.Length);
+            var dws = new Ptr<T>(pdw, dweight.Length);
+            var dbs = new Ptr<T>(pdb, dbias.Length);
+            RangeParallel.For(channels, 4 * count, (start, end) =>
+            {
+                for (int ch = start; ch < end; ch++)
+                {
+                    T m = ms[ch], rstd = isd[ch];
+                    double sumG = 0, sumGx = 0;
+                    if (needSums)
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            int off = (i * channels + ch) * inner;
+                            var (a, b) = LaneMaps.SumAndDotCentered<T>(gs.Slice(off, inner), xs.Slice(off, inner), m);
+                            sumG += a;
+                            sumGx += b;
+                        }
+                    }
+                    if (wantDb) dbs[ch] = T.CreateTruncating(sumG);
+                    if (wantDw) dws[ch] = T.CreateTruncating(sumGx) * rstd;
+                    if (!wantDx) continue;
+                    T k = hasW ? ws[ch] * rstd : rstd;
+                    T c1 = batchStatistics ? T.CreateTruncating(sumG / count) : T.Zero;
+                    T c2 = batchStatistics ? T.CreateTruncating(sumGx / count) * rstd * rstd : T.Zero;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int off = (i * channels + ch) * inner;
+                        if (batchStatistics) LaneMaps.Map(gs.Slice(off, inner), xs.Slice(off, inner), dxs.Slice(off, inner), new NormInputGrad<T>(m, k, c1, c2));
+                        else TensorPrimitives.Multiply(gs.Slice(off, inner), k, dxs.Slice(off, inner));
+                    }
+                }
+            });
+        }
+    }
+
+    private static int CheckBatchNormSizes(string kernel, int n, int channels, int inner, params int[] lengths)
+    {
+        if (n < 0 || channels < 0 || inner < 0)
+            throw new ArgumentException($"{kernel}: negative size [{n}, {channels}, {inner}].");
+        long total = (long)n * channels * inner;
+        foreach (int len in lengths)
+            if (len != total) throw new ArgumentException($"{kernel}: buffer of {len} elements for [{n}, {channels}, {inner}] ({total} elements).");
+        return (int)total;
+    }
+}

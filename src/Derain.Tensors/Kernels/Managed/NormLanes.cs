@@ -1,0 +1,54 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Derain.Tensors.Kernels.Managed;
+
+/// <summary>y = (x − mean)·scale + shift (normalise, then a scalar affine).</summary>
+internal readonly struct CenterScaleShift<T>(T mean, T scale, T shift) : ILane1<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _s = scale, _b = shift;
+    public T Apply(T x) => (x - _m) * _s + _b;
+    public Vector256<T> Apply(Vector256<T> x) => (x - Vector256.Create(_m)) * Vector256.Create(_s) + Vector256.Create(_b);
+    public Vector512<T> Apply(Vector512<T> x) => (x - Vector512.Create(_m)) * Vector512.Create(_s) + Vector512.Create(_b);
+}
+
+/// <summary>y = (x − mean)·rstd·w (layer norm with a weight and no bias).</summary>
+internal readonly struct NormScale<T>(T mean, T rstd) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _r = rstd;
+    public T Apply(T x, T w) => (x - _m) * _r * w;
+    public Vector256<T> Apply(Vector256<T> x, Vector256<T> w) => (x - Vector256.Create(_m)) * Vector256.Create(_r) * w;
+    public Vector512<T> Apply(Vector512<T> x, Vector512<T> w) => (x - Vector512.Create(_m)) * Vector512.Create(_r) * w;
+}
+
+/// <summary>y = (x − mean)·rstd + b (layer norm with a bias and no weight).</summary>
+internal readonly struct NormShift<T>(T mean, T rstd) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _r = rstd;
+    public T Apply(T x, T b) => (x - _m) * _r + b;
+    public Vector256<T> Apply(Vector256<T> x, Vector256<T> b) => (x - Vector256.Create(_m)) * Vector256.Create(_r) + b;
+    public Vector512<T> Apply(Vector512<T> x, Vector512<T> b) => (x - Vector512.Create(_m)) * Vector512.Create(_r) + b;
+}
+
+/// <summary>y = (x − mean)·rstd·w + b (layer norm with weight and bias).</summary>
+internal readonly struct NormAffine<T>(T mean, T rstd) : ILane3<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _r = rstd;
+    public T Apply(T x, T w, T b) => (x - _m) * _r * w + b;
+    public Vector256<T> Apply(Vector256<T> x, Vector256<T> w, Vector256<T> b) => (x - Vector256.Create(_m)) * Vector256.Create(_r) * w + b;
+    public Vector512<T> Apply(Vector512<T> x, Vector512<T> w, Vector512<T> b) => (x - Vector512.Create(_m)) * Vector512.Create(_r) * w + b;
+}
+
+/// <summary>
+/// dx = k·(g − c1 − (x − mean)·c2): the input gradient of a normalisation whose statistics came from x, with
+/// g the gradient w.r.t. x̂ (dy·w), k = rstd (or w·rstd), c1 = mean(g), c2 = rstd²·mean(g·(x − mean)).
+/// </summary>
+internal readonly struct NormInputGrad<T>(T mean, T k, T c1, T c2) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _k = k, _c1 = c1, _c2 = c2;
+    public T Apply(T g, T x) => _k * (g - _c1 - (x - _m) * _c2);
+    public Vector256<T> Apply(Vector256<T> g, Vector256<T> x)
+        => Vector256.Create(_k) * (g - Vector256.Create(_c1) - (x - Vector256.Create(_m)) * Vector256.Create(_c2));
+    public Vector512<T> Apply(Vector512<T> g, Vector512<T> x)
+        => Vector512.Create(_k) * (g - Vector512.Create(_c1) - (x - Vector512.Create(_m)) * Vector512.Create(_c2));
+}
