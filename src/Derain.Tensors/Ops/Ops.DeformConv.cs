@@ -44,7 +44,6 @@ public static partial class Ops
         return GradNode.Record(y, new DeformConv2dBackward(g, input, offset, weight, mask), input, offset, weight, bias, mask);
     }
 
-    private static Span<T> SpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
 
     /// <summary>Gradients w.r.t. input, offset, weight, bias and mask (the order of the op's inputs).</summary>
     private sealed class DeformConv2dBackward : GradNode

@@ -56,7 +56,6 @@ public static partial class Ops
     }
 
     /// <summary>The elements of an optional tensor, or an empty span when it is absent.</summary>
-    private static ReadOnlySpan<T> SpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
 
     private static Span<T> GradSpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
 

@@ -23,4 +23,7 @@ public static partial class Ops
         if (Array.IndexOf(allowed, t.Rank) < 0)
             throw ShapeError(op, $"{what} must have {string.Join(" or ", allowed)} dimensions; got shape {t.Shape}.");
     }
+
+    /// <summary>The elements of an optional tensor, or an empty span when it is absent (e.g. no bias).</summary>
+    internal static Span<T> SpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
 }
