@@ -65,6 +65,16 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
         }
     }
 
+    /// <summary>
+    /// A separate instance with its own engine, caches and counters (the library must load), so tests can
+    /// count primitive creations without interference from other users of the shared instance.
+    /// </summary>
+    internal static DnnlKernels CreateIsolated()
+    {
+        if (!DnnlNative.TryLoad(KernelBackend.Threads, out string? failure)) throw new DllNotFoundException(failure);
+        return new DnnlKernels();
+    }
+
     /// <summary>Why <see cref="TryCreate"/> returned null (null when it did not).</summary>
     public static string? UnavailableReason
     {

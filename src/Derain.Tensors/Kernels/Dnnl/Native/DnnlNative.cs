@@ -62,21 +62,34 @@ internal static unsafe partial class DnnlNative
                 return false;
             }
             SetNativeEnvironment("OMP_NUM_THREADS", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (!NativeLibrary.TryLoad(LibraryFile, out nint handle))
+            if (!TryOpen(LibraryFile, out nint handle, out failure))
             {
-                failure = _loadFailure = $"oneDNN ({LibraryFile}) not found";
-                return false;
-            }
-            var version = ReadVersion(handle);
-            if (version.Major != 2)
-            {
-                failure = _loadFailure = $"oneDNN ({LibraryFile}) reports version {version.Major}.{version.Minor}.{version.Patch}; Derain needs 2.x";
+                _loadFailure = failure;
                 return false;
             }
             _handle = handle;
-            failure = null;
             return true;
         }
+    }
+
+    /// <summary>Opens <paramref name="file"/> and accepts it only if dnnl_version() reports major version 2.</summary>
+    internal static bool TryOpen(string file, out nint handle, out string? failure)
+    {
+        if (!NativeLibrary.TryLoad(file, out handle))
+        {
+            failure = $"oneDNN ({file}) not found";
+            return false;
+        }
+        var version = ReadVersion(handle);
+        if (version.Major != 2)
+        {
+            failure = $"oneDNN ({file}) reports version {version.Major}.{version.Minor}.{version.Patch}; Derain needs 2.x";
+            NativeLibrary.Free(handle);
+            handle = 0;
+            return false;
+        }
+        failure = null;
+        return true;
     }
 
     /// <summary>
