@@ -33,6 +33,17 @@ public sealed partial class DnnlKernels
         CheckMatrix(op, "A", a.Length, transA ? k : m, transA ? m : k, lda);
         CheckMatrix(op, "B", b.Length, transB ? n : k, transB ? k : n, ldb);
         CheckMatrix(op, "C", c.Length, m, n, ldc);
+        if (k == 0)
+        {
+            // An empty product: C = beta·C (dnnl_sgemm rejects k = 0). beta = 0 overwrites, even NaN.
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (beta == 0) row.Clear();
+                else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+            return;
+        }
         fixed (float* pa = a, pb = b, pc = c)
         {
             lock (_gate)
