@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the native packages Derain uses, idempotently and quietly when they are already present.
-#   tools/setup-deps.sh            runtime: oneDNN (libdnnl2)
+#   tools/setup-deps.sh            runtime: oneDNN (libdnnl2); its headers (libdnnl-dev) for the interop header test
 #   tools/setup-deps.sh --torch    also Debian's PyTorch (golden vectors, side-by-side benchmarks only)
 set -euo pipefail
 
 need=()
 ldconfig -p 2>/dev/null | grep -q 'libdnnl.so.2 ' || need+=(libdnnl2)
+dpkg -s libdnnl-dev >/dev/null 2>&1 || need+=(libdnnl-dev)
 if [[ "${1:-}" == "--torch" ]]; then
   /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy)
 fi
