@@ -5,7 +5,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: ./bench ops [--json FILE]");
+        if (args.Length > 0 && args[0] == "probe-dnnl") return DnnlProbe.Run(args[1..]);
+        Console.Error.WriteLine("usage: ./bench ops [--json FILE] | probe-dnnl [--torch] [--reps N]");
         return args.Length == 0 ? 2 : 1;
     }
 }

@@ -10,6 +10,12 @@ public sealed partial class DnnlKernels
 
     private readonly DnnlPlanCache<MatmulKey> _matmulPlans = new(256);
 
+    /// <summary>oneDNN's implementation name for a cached batched-GEMM plan (null if not cached), for diagnostics.</summary>
+    internal string? MatmulImplementation(int batch, bool transA, bool transB, int m, int n, int k, long strideA, long strideB, long strideC)
+    {
+        lock (_gate) return _matmulPlans.Find(new MatmulKey(batch, transA, transB, m, n, k, strideA, strideB, strideC))?.Implementation;
+    }
+
     /// <inheritdoc/>
     public override void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
