@@ -168,6 +168,35 @@ public class DnnlConvTests
     }
 
     [Fact]
+    public void Plan_cache_evicts_the_least_recently_used_shape_beyond_its_capacity()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        k.ConvPlanCapacity = 2;
+        ConvGeometry G(int size) => new ConvCase(1, 4, 4, 1, [size, size], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        void Forward(ConvGeometry g)
+        {
+            var x = TestData.Uniform(4 * g.InPlane, 14);
+            var w = TestData.Uniform(4 * 4 * 9, 15);
+            var y = Poisoned(4 * g.OutPlane);
+            k.ConvForward<float>(g, x, w, ReadOnlySpan<float>.Empty, y);
+            AssertClose(NaiveConv.Forward(g, x, w, null), y, ForwardTol, $"forward {g.InSize[0]}²");
+        }
+        Forward(G(5));
+        Forward(G(6));
+        Forward(G(5)); // 5² is now the most recently used
+        long before = k.PrimitivesCreated;
+        Forward(G(7)); // evicts 6²
+        Assert.Equal(2, k.ConvPlanCount);
+        long afterNew = k.PrimitivesCreated;
+        Assert.True(afterNew > before);
+        Forward(G(5));
+        Assert.Equal(afterNew, k.PrimitivesCreated);
+        Forward(G(6)); // rebuilt after eviction
+        Assert.True(k.PrimitivesCreated > afterNew);
+        Assert.Equal(2, k.ConvPlanCount);
+    }
+
+    [Fact]
     public void Too_short_spans_are_rejected_before_reaching_native_code()
     {
         var g = Cases["2d 3x3 pad1"].Geometry();

@@ -25,6 +25,13 @@ public sealed partial class DnnlKernels
 
     internal DnnlAlgKind BackwardWeightsAlgorithm { get; set; } = DnnlAlgKind.ConvolutionAuto;
 
+    /// <summary>Most convolution plans kept (least recently used evicted first).</summary>
+    internal int ConvPlanCapacity
+    {
+        get { lock (_gate) return _convPlans.Capacity; }
+        set { lock (_gate) _convPlans.Capacity = value; }
+    }
+
     /// <summary>Number of cached convolution plans.</summary>
     internal int ConvPlanCount
     {
