@@ -28,14 +28,14 @@ public sealed partial class DnnlKernels
     /// <summary>Most convolution plans kept (least recently used evicted first).</summary>
     internal int ConvPlanCapacity
     {
-        get { lock (_gate) return _convPlans.Capacity; }
-        set { lock (_gate) _convPlans.Capacity = value; }
+        get { lock (Gate) return _convPlans.Capacity; }
+        set { lock (Gate) _convPlans.Capacity = value; }
     }
 
     /// <summary>Number of cached convolution plans.</summary>
     internal int ConvPlanCount
     {
-        get { lock (_gate) return _convPlans.Count; }
+        get { lock (Gate) return _convPlans.Count; }
     }
 
     /// <summary>oneDNN's implementation name for a cached plan (null if not cached), for diagnostics and the probe.</summary>
@@ -47,7 +47,7 @@ public sealed partial class DnnlKernels
             ConvPass.BackwardData => BackwardDataAlgorithm,
             _ => BackwardWeightsAlgorithm,
         };
-        lock (_gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg))?.Implementation;
+        lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg))?.Implementation;
     }
 
     /// <inheritdoc/>
@@ -95,7 +95,7 @@ public sealed partial class DnnlKernels
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             Span<nint> user = [(nint)px, (nint)pw, (nint)pb, (nint)py];
-            lock (_gate)
+            lock (Gate)
             {
                 ThrowIfDisposed();
                 var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm), BuildConvPlan);
@@ -112,7 +112,7 @@ public sealed partial class DnnlKernels
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             Span<nint> user = [(nint)pdy, (nint)pw, (nint)pdx];
-            lock (_gate)
+            lock (Gate)
             {
                 ThrowIfDisposed();
                 var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm), BuildConvPlan);
@@ -137,7 +137,7 @@ public sealed partial class DnnlKernels
         fixed (float* px = x, pdy = dy, pdw = dw, pdb = dbias)
         {
             Span<nint> user = [(nint)px, (nint)pdy, (nint)pdw, (nint)pdb];
-            lock (_gate)
+            lock (Gate)
             {
                 ThrowIfDisposed();
                 var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithm), BuildConvPlan);

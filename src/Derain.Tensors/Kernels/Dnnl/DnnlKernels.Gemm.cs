@@ -13,7 +13,7 @@ public sealed partial class DnnlKernels
     /// <summary>oneDNN's implementation name for a cached batched-GEMM plan (null if not cached), for diagnostics.</summary>
     internal string? MatmulImplementation(int batch, bool transA, bool transB, int m, int n, int k, long strideA, long strideB, long strideC)
     {
-        lock (_gate) return _matmulPlans.Find(new MatmulKey(batch, transA, transB, m, n, k, strideA, strideB, strideC))?.Implementation;
+        lock (Gate) return _matmulPlans.Find(new MatmulKey(batch, transA, transB, m, n, k, strideA, strideB, strideC))?.Implementation;
     }
 
     /// <inheritdoc/>
@@ -52,7 +52,7 @@ public sealed partial class DnnlKernels
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
-            lock (_gate)
+            lock (Gate)
             {
                 ThrowIfDisposed();
                 DnnlNative.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
@@ -93,7 +93,7 @@ public sealed partial class DnnlKernels
         bool regular = (strideA == 0 || strideA >= sizeA) && (strideB == 0 || strideB >= sizeB) && strideC >= sizeC;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            lock (_gate)
+            lock (Gate)
             {
                 ThrowIfDisposed();
                 if (batch == 1 || !regular)

@@ -28,7 +28,8 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
     private static DnnlKernels? _instance;
     private static string? _unavailableReason;
 
-    private readonly Lock _gate = new();
+    /// <summary>Serialises every oneDNN call in the process (all instances: the shared one and test-isolated ones).</summary>
+    private static readonly Lock Gate = new();
     private readonly nint _engine;
     private readonly nint _stream;
     private readonly nint _attr;
@@ -102,7 +103,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
     /// <summary>Bytes of shared workspace (blocked copies and scratchpad) currently held.</summary>
     internal long WorkspaceBytes
     {
-        get { lock (_gate) return _workspace.Bytes; }
+        get { lock (Gate) return _workspace.Bytes; }
     }
 
     /// <summary>Runs <paramref name="plan"/> with the caller's buffers under the lock.</summary>
@@ -113,7 +114,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
     /// <summary>Drops every cached plan (their primitives are destroyed).</summary>
     internal void ClearCaches()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _convPlans.Clear();
             _matmulPlans.Clear();
@@ -126,7 +127,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
     /// </summary>
     public void Dispose()
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_disposed) return;
             _disposed = true;
