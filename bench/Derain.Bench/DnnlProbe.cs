@@ -13,8 +13,6 @@ namespace Derain.Bench;
 /// </summary>
 internal static class DnnlProbe
 {
-    private sealed record Row(string Case, string Variant, double Ms, double Gflop, string Impl);
-
     public static int Run(string[] args)
     {
         bool torch = args.Contains("--torch");
@@ -26,7 +24,7 @@ internal static class DnnlProbe
             return 1;
         }
         using var py = torch ? TorchProcess.Start(KernelBackend.Threads) : null;
-        Console.WriteLine($"# probe-dnnl: {dnnl.Name}, {KernelBackend.Threads} threads, median of {reps}; load average at start {LoadAverage()}");
+        Console.WriteLine($"# probe-dnnl: {dnnl.Name}, {KernelBackend.Threads} threads, median (min) of {reps} after 3 warm-up calls; load average at start {LoadAverage()}");
         Console.WriteLine("| case | variant | C# ms | GFLOP/s | PyTorch ms | ratio | oneDNN implementation |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var (dims, size) in new[] { (2, new[] { 128, 128 }), (2, new[] { 256, 256 }), (3, new[] { 5, 64, 64 }) })
@@ -88,22 +86,23 @@ internal static class DnnlProbe
             2.0 * 64 * 64 * 64 * 32 / 1e9, dnnl.MatmulImplementation(64, false, false, 64, 64, 32, 64 * 32, 32 * 64, 64 * 64), py);
     }
 
-    private static void Emit(string name, string variant, double ms, double gflop, string? impl, TorchProcess? py)
+    /// <summary>One table row; ratio = C# median / PyTorch median (min / min in parentheses).</summary>
+    private static void Emit(string name, string variant, (double Median, double Min, int Reps) ms, double gflop, string? impl, TorchProcess? py)
     {
         string torchMs = "", ratio = "";
         if (py is not null && variant != "auto")
         {
             // Let the other library's OpenMP workers stop spinning before timing.
             Thread.Sleep(200);
-            double t = py.Time(name, 11);
-            torchMs = t.ToString("F2");
-            ratio = (ms / t).ToString("F2");
+            var t = py.Time(name, ms.Reps);
+            torchMs = $"{t.Median:F2} ({t.Min:F2})";
+            ratio = $"{ms.Median / t.Median:F2} ({ms.Min / t.Min:F2})";
             Thread.Sleep(200);
         }
-        Console.WriteLine($"| {name} | {variant} | {ms:F2} | {gflop / ms * 1e3:F0} | {torchMs} | {ratio} | {impl} |");
+        Console.WriteLine($"| {name} | {variant} | {ms.Median:F2} ({ms.Min:F2}) | {gflop / ms.Median * 1e3:F0} ({gflop / ms.Min * 1e3:F0}) | {torchMs} | {ratio} | {impl} |");
     }
 
-    private static double Time(Action run, int reps)
+    private static (double Median, double Min, int Reps) Time(Action run, int reps)
     {
         for (int i = 0; i < 3; i++) run(); // builds and caches the primitives
         var t = new double[reps];
@@ -114,7 +113,7 @@ internal static class DnnlProbe
             t[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         Array.Sort(t);
-        return t[reps / 2];
+        return (t[reps / 2], t[0], reps);
     }
 
     private static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
@@ -147,12 +146,13 @@ internal static class DnnlProbe
             return new TorchProcess(Process.Start(psi)!);
         }
 
-        public double Time(string name, int reps)
+        public (double Median, double Min) Time(string name, int reps)
         {
             _process.StandardInput.WriteLine($"{name} {reps}");
             _process.StandardInput.Flush();
             var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("torch_probe.py exited");
-            return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            var f = line.Split(' ');
+            return (double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
         }
 
         public void Dispose()

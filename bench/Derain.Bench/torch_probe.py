@@ -1,5 +1,5 @@
 """PyTorch side of `probe-dnnl` (bench/Derain.Bench/DnnlProbe.cs): reads "<case> <reps>" lines on stdin,
-answers "<case> <median ms>" per line, so the C# probe can interleave both libraries case by case under the
+answers "<case> <median ms> <min ms>" per line, so the C# probe can interleave both libraries case by case under the
 same machine load. Run with Debian's /usr/bin/python3 (PyTorch 1.13); threads from argv[1]."""
 import sys
 import time
@@ -73,4 +73,4 @@ for line in sys.stdin:
         run()
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    print(case, times[len(times) // 2], flush=True)
+    print(case, times[len(times) // 2], times[0], flush=True)
