@@ -130,6 +130,59 @@ public class DnnlConvTests
         AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, $"{algorithm} bias gradient");
     }
 
+    /// <summary>
+    /// oneDNN's "auto" picks Winograd (jit_wino_4x3) for backward weights only on large layers, too large for the
+    /// full float64 loops: 16 channels at 512² here. Checked against float64 on a sample of weight elements and
+    /// against the direct algorithm (itself checked above) on all of them. On AVX-512 CPUs (this project's
+    /// target) Winograd must actually have been used, or the test would not cover it.
+    /// </summary>
+    [Fact]
+    public void Winograd_backward_weights_matches_reference()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(1, 16, 16, 1, [512, 512], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        var x = TestData.Uniform(16 * g.InPlane, 16);
+        var dy = TestData.Uniform(16 * g.OutPlane, 17);
+        var wino = Poisoned(16 * 16 * 9);
+        var db = Poisoned(16);
+        k.BackwardWeightsAlgorithm = DnnlAlgKind.ConvolutionAuto;
+        k.ConvBackwardWeights<float>(g, x, dy, wino, db);
+        string impl = k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, true) ?? "";
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Contains("wino", impl);
+
+        var direct = Poisoned(wino.Length);
+        k.BackwardWeightsAlgorithm = DnnlAlgKind.ConvolutionDirect;
+        k.ConvBackwardWeights<float>(g, x, dy, direct, Span<float>.Empty);
+        AssertClose([.. direct.Select(v => (double)v)], wino, WeightTol, $"{impl} vs direct");
+
+        // float64 on 24 sampled weight elements: dw[o,c,ky,kx] = Σ dy[o,y,x]·x[c,y+ky−1,x+kx−1].
+        var rng = new Random(18);
+        var expected = new double[24];
+        var actual = new float[24];
+        for (int s = 0; s < 24; s++)
+        {
+            int idx = rng.Next(wino.Length);
+            int o = idx / 144, c = idx / 9 % 16, ky = idx / 3 % 3, kx = idx % 3;
+            double sum = 0;
+            for (int oy = 0; oy < 512; oy++)
+            {
+                int iy = oy + ky - 1;
+                if (iy < 0 || iy >= 512) continue;
+                for (int ox = 0; ox < 512; ox++)
+                {
+                    int ix = ox + kx - 1;
+                    if (ix < 0 || ix >= 512) continue;
+                    sum += (double)dy[(o * 512 + oy) * 512 + ox] * x[(c * 512 + iy) * 512 + ix];
+                }
+            }
+            expected[s] = sum;
+            actual[s] = wino[idx];
+        }
+        AssertClose(expected, actual, WeightTol, $"{impl} sampled against float64");
+        AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, $"{impl} bias gradient");
+    }
+
     [Fact]
     public void Second_call_with_the_same_geometry_creates_no_primitive()
     {
