@@ -6,7 +6,7 @@ using Derain.Tensors.Kernels.Dnnl.Native;
 namespace Derain.Bench;
 
 /// <summary>
-/// `probe-dnnl [--torch] [--reps N]`: times the oneDNN backend on the layer shapes the issue names (through the
+/// `probe-dnnl [--torch] [--reps N]` (N calls per round, 3 rounds): times the oneDNN backend on the layer shapes the issue names (through the
 /// kernel interface, so plain NCHW in and out, reorders included) and, with --torch, the same shapes in
 /// PyTorch (Debian's /usr/bin/python3) interleaved case by case, so both see the same machine load. A quick
 /// check, not the official `ops` suite.
@@ -16,7 +16,7 @@ internal static class DnnlProbe
     public static int Run(string[] args)
     {
         bool torch = args.Contains("--torch");
-        int reps = args.SkipWhile(a => a != "--reps").Skip(1).Select(int.Parse).FirstOrDefault(11);
+        int reps = args.SkipWhile(a => a != "--reps").Skip(1).Select(int.Parse).FirstOrDefault(5);
         var dnnl = DnnlKernels.TryCreate();
         if (dnnl is null)
         {
@@ -24,7 +24,7 @@ internal static class DnnlProbe
             return 1;
         }
         using var py = torch ? TorchProcess.Start(KernelBackend.Threads) : null;
-        Console.WriteLine($"# probe-dnnl: {dnnl.Name}, {KernelBackend.Threads} threads, median (min) of {reps} after 3 warm-up calls; load average at start {LoadAverage()}");
+        Console.WriteLine($"# probe-dnnl: {dnnl.Name}, {KernelBackend.Threads} threads, median (min) of 3 rounds × {reps} calls after 3 warm-up calls; load average at start {LoadAverage()}");
         Console.WriteLine("| case | variant | C# ms | GFLOP/s | PyTorch ms | ratio | oneDNN implementation |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var (dims, size) in new[] { (2, new[] { 128, 128 }), (2, new[] { 256, 256 }), (3, new[] { 5, 64, 64 }) })
@@ -55,20 +55,22 @@ internal static class DnnlProbe
         {
             dnnl.ForwardAlgorithm = dnnl.BackwardDataAlgorithm = dnnl.BackwardWeightsAlgorithm = alg;
             string v = alg == DnnlAlgKind.ConvolutionDirect ? "direct" : "auto";
-            Emit(name + "/fwd", v, Time(() => dnnl.ConvForward<float>(g, x, w, b, y), reps), gflop,
-                dnnl.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true), py);
-            Emit(name + "/bwd-data", v, Time(() => dnnl.ConvBackwardData<float>(g, dy, w, dx), reps), gflop,
-                dnnl.ConvImplementation(g, DnnlKernels.ConvPass.BackwardData, false), py);
-            Emit(name + "/bwd-weights", v, Time(() => dnnl.ConvBackwardWeights<float>(g, x, dy, dw, db), reps), gflop,
-                dnnl.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, true), py);
+            // PyTorch has no algorithm switch: compare it once, on the direct rows.
+            bool compare = alg == DnnlAlgKind.ConvolutionDirect;
+            Emit(name + "/fwd", v, () => dnnl.ConvForward<float>(g, x, w, b, y), reps, gflop,
+                () => dnnl.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true), py, compare);
+            Emit(name + "/bwd-data", v, () => dnnl.ConvBackwardData<float>(g, dy, w, dx), reps, gflop,
+                () => dnnl.ConvImplementation(g, DnnlKernels.ConvPass.BackwardData, false), py, compare);
+            Emit(name + "/bwd-weights", v, () => dnnl.ConvBackwardWeights<float>(g, x, dy, dw, db), reps, gflop,
+                () => dnnl.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, true), py, compare);
         }
         (dnnl.ForwardAlgorithm, dnnl.BackwardDataAlgorithm, dnnl.BackwardWeightsAlgorithm) = defaults;
-        Emit(name + "/fwd+bwd", "defaults", Time(() =>
+        Emit(name + "/fwd+bwd", "defaults", () =>
         {
             dnnl.ConvForward<float>(g, x, w, b, y);
             dnnl.ConvBackwardData<float>(g, dy, w, dx);
             dnnl.ConvBackwardWeights<float>(g, x, dy, dw, db);
-        }, reps), 3 * gflop, $"{defaults.Item1}/{defaults.Item2}/{defaults.Item3}", py);
+        }, reps, 3 * gflop, () => $"{defaults.Item1}/{defaults.Item2}/{defaults.Item3}", py);
     }
 
     private static void GemmCases(DnnlKernels dnnl, int reps, TorchProcess? py)
@@ -77,43 +79,57 @@ internal static class DnnlProbe
         var a = Random(m * k, 5);
         var b = Random(k * n, 6);
         var c = Pinned(m * n);
-        Emit("sgemm:64x576x65536", "dnnl_sgemm", Time(() => dnnl.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n), reps),
-            2.0 * m * n * k / 1e9, "", py);
+        Emit("sgemm:64x576x65536", "dnnl_sgemm", () => dnnl.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n), reps,
+            2.0 * m * n * k / 1e9, () => "", py);
         var ba = Random(64 * 64 * 32, 7);
         var bb = Random(64 * 32 * 64, 8);
         var bc = Pinned(64 * 64 * 64);
-        Emit("bmm:64x(64x32x64)", "matmul", Time(() => dnnl.BatchedGemm<float>(64, false, false, 64, 64, 32, ba, 64 * 32, bb, 32 * 64, bc, 64 * 64), reps),
-            2.0 * 64 * 64 * 64 * 32 / 1e9, dnnl.MatmulImplementation(64, false, false, 64, 64, 32, 64 * 32, 32 * 64, 64 * 64), py);
+        Emit("bmm:64x(64x32x64)", "matmul", () => dnnl.BatchedGemm<float>(64, false, false, 64, 64, 32, ba, 64 * 32, bb, 32 * 64, bc, 64 * 64), reps,
+            2.0 * 64 * 64 * 64 * 32 / 1e9, () => dnnl.MatmulImplementation(64, false, false, 64, 64, 32, 64 * 32, 32 * 64, 64 * 64), py);
     }
 
-    /// <summary>One table row; ratio = C# median / PyTorch median (min / min in parentheses).</summary>
-    private static void Emit(string name, string variant, (double Median, double Min, int Reps) ms, double gflop, string? impl, TorchProcess? py)
+    /// <summary>
+    /// Times <paramref name="run"/> and, with PyTorch, the same case there: <c>Rounds</c> rounds alternating
+    /// <paramref name="reps"/> calls of each, so load spikes from other processes hit both sides alike. Reports
+    /// median and min over all calls; ratio = C# / PyTorch.
+    /// </summary>
+    private static void Emit(string name, string variant, Action run, int reps, double gflop, Func<string?> impl, TorchProcess? py, bool compare = true)
     {
-        string torchMs = "", ratio = "";
-        if (py is not null && variant != "auto")
-        {
-            // Let the other library's OpenMP workers stop spinning before timing.
-            Thread.Sleep(200);
-            var t = py.Time(name, ms.Reps);
-            torchMs = $"{t.Median:F2} ({t.Min:F2})";
-            ratio = $"{ms.Median / t.Median:F2} ({ms.Min / t.Min:F2})";
-            Thread.Sleep(200);
-        }
-        Console.WriteLine($"| {name} | {variant} | {ms.Median:F2} ({ms.Min:F2}) | {gflop / ms.Median * 1e3:F0} ({gflop / ms.Min * 1e3:F0}) | {torchMs} | {ratio} | {impl} |");
-    }
-
-    private static (double Median, double Min, int Reps) Time(Action run, int reps)
-    {
+        const int Rounds = 3;
         for (int i = 0; i < 3; i++) run(); // builds and caches the primitives
-        var t = new double[reps];
-        for (int i = 0; i < reps; i++)
+        var mine = new List<double>();
+        var theirs = new List<double>();
+        for (int r = 0; r < Rounds; r++)
         {
-            long start = Stopwatch.GetTimestamp();
-            run();
-            t[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            for (int i = 0; i < reps; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                run();
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            if (py is not null && compare)
+            {
+                // Let each library's OpenMP workers stop spinning before the other one runs.
+                Thread.Sleep(100);
+                theirs.AddRange(py.Time(name, reps));
+                Thread.Sleep(100);
+            }
         }
-        Array.Sort(t);
-        return (t[reps / 2], t[0], reps);
+        var (med, min) = Stats(mine);
+        string torchMs = "", ratio = "";
+        if (theirs.Count > 0)
+        {
+            var (tMed, tMin) = Stats(theirs);
+            torchMs = $"{tMed:F2} ({tMin:F2})";
+            ratio = $"{med / tMed:F2} ({min / tMin:F2})";
+        }
+        Console.WriteLine($"| {name} | {variant} | {med:F2} ({min:F2}) | {gflop / med * 1e3:F0} ({gflop / min * 1e3:F0}) | {torchMs} | {ratio} | {impl()} |");
+    }
+
+    private static (double Median, double Min) Stats(List<double> t)
+    {
+        t.Sort();
+        return (t[t.Count / 2], t[0]);
     }
 
     private static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
@@ -146,13 +162,12 @@ internal static class DnnlProbe
             return new TorchProcess(Process.Start(psi)!);
         }
 
-        public (double Median, double Min) Time(string name, int reps)
+        public IEnumerable<double> Time(string name, int reps)
         {
             _process.StandardInput.WriteLine($"{name} {reps}");
             _process.StandardInput.Flush();
             var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("torch_probe.py exited");
-            var f = line.Split(' ');
-            return (double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
+            return line.Split(' ').Skip(1).Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         }
 
         public void Dispose()

@@ -1,6 +1,6 @@
 """PyTorch side of `probe-dnnl` (bench/Derain.Bench/DnnlProbe.cs): reads "<case> <reps>" lines on stdin,
-answers "<case> <median ms> <min ms>" per line, so the C# probe can interleave both libraries case by case under the
-same machine load. Run with Debian's /usr/bin/python3 (PyTorch 1.13); threads from argv[1]."""
+answers "<case> <ms> <ms> ..." (one time per call) per line, so the C# probe can alternate both libraries
+within each case under the same machine load. Run with Debian's /usr/bin/python3 (PyTorch 1.13); threads from argv[1]."""
 import sys
 import time
 
@@ -64,13 +64,16 @@ def make(case):
 cache = {}
 for line in sys.stdin:
     case, reps = line.split()
-    run = cache.get(case) or cache.setdefault(case, make(case))
-    for _ in range(3):
-        run()
+    run = cache.get(case)
+    if run is None:
+        run = cache.setdefault(case, make(case))
+        for _ in range(2):
+            run()
     times = []
-    for _ in range(int(reps)):
+    start = time.perf_counter()
+    # At least one timed call; stop early on slow cases (Debian's PyTorch runs conv3d without oneDNN).
+    while len(times) < int(reps) and (not times or time.perf_counter() - start < 4.0):
         t = time.perf_counter()
         run()
         times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    print(case, times[len(times) // 2], times[0], flush=True)
+    print(case, *times, flush=True)
