@@ -35,7 +35,11 @@ public class LossGoldenTests
         };
         Assert.Equal(g[name].Data[0], value.Item(), g[name].Data[0] * rtol + 1e-12);
         value.Backward();
-        Golden.AssertClose(g[name + "_grad"], input.Grad!, rtol * 10, 1e-9, name + " gradient");
+        // Float32 gradient elements that nearly cancel (SSIM) carry rounding error relative to the largest
+        // element, not to themselves: the absolute tolerance scales with the gradient's magnitude.
+        var expectedGrad = g[name + "_grad"];
+        double scale = expectedGrad.Data.Max(Math.Abs);
+        Golden.AssertClose(expectedGrad, input.Grad!, rtol * 10, dtype == DType.Float32 ? 1e-4 * scale : 1e-12, name + " gradient");
     }
 
     [Fact]
