@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the native packages Derain uses, idempotently and quietly when they are already present.
-#   tools/setup-deps.sh            runtime: oneDNN (libdnnl2); footage I/O: ffmpeg, libpng16-16, libturbojpeg0;
-#                                  and the C headers the interop layout test compiles against (libpng-dev, libturbojpeg0-dev)
+#   tools/setup-deps.sh            runtime: oneDNN (libdnnl2); footage I/O: ffmpeg, libpng16-16, libturbojpeg0
+#   tools/setup-deps.sh --test     also the C headers and gcc the interop layout tests compile against
+#                                  (libdnnl-dev, libpng-dev, libturbojpeg0-dev)
 #   tools/setup-deps.sh --torch    also Debian's PyTorch (golden vectors, side-by-side benchmarks only)
 set -euo pipefail
 
@@ -12,9 +13,12 @@ libs="$(ldconfig -p 2>/dev/null || true)"
 grep -q 'libpng16.so.16 ' <<<"$libs" || need+=(libpng16-16)
 grep -q 'libturbojpeg.so.0 ' <<<"$libs" || need+=(libturbojpeg0)
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || need+=(ffmpeg)
-[[ -f /usr/include/png.h ]] || need+=(libpng-dev)
-[[ -f /usr/include/turbojpeg.h ]] || need+=(libturbojpeg0-dev)
-command -v gcc >/dev/null 2>&1 || need+=(gcc)
+if [[ "${1:-}" == "--test" ]]; then
+  dpkg -s libdnnl-dev >/dev/null 2>&1 || need+=(libdnnl-dev)
+  [[ -f /usr/include/png.h ]] || need+=(libpng-dev)
+  [[ -f /usr/include/turbojpeg.h ]] || need+=(libturbojpeg0-dev)
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
+fi
 if [[ "${1:-}" == "--torch" ]]; then
   /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy)
 fi

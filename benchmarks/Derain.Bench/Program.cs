@@ -1,11 +1,71 @@
+using System.Globalization;
+using Derain.Tensors.Kernels;
+
 namespace Derain.Bench;
 
-/// <summary>Side-by-side benchmarks (see ./bench). Suites are added per issue.</summary>
+/// <summary>
+/// <c>./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT]</c>: the side-by-side operator table
+/// (Derain vs Debian's PyTorch 1.13 at the same thread count, one run, ratio Derain/PyTorch per row);
+/// <c>./bench memory [--steps N]</c>: resident memory over N training steps of a small conv net.
+/// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: ./bench ops [--json FILE]");
-        return args.Length == 0 ? 2 : 1;
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench memory [--steps N]");
+            return args.Length == 0 ? 2 : 0;
+        }
+        string? json = null, only = null;
+        int threads = 2, steps = 1000;
+        double seconds = 1.0;
+        for (int i = 1; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--json": json = Next(); break;
+                case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--only": only = Next(); break;
+                case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"bench: unknown option {args[i]}"); return 2;
+            }
+        }
+        KernelBackend.Threads = threads;
+        if (args[0] == "memory") return MemorySuite.Run(steps);
+        if (args[0] != "ops")
+        {
+            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory)");
+            return 2;
+        }
+        var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();
+        double peak = PeakGflops(threads);
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads; peak ≈ {peak:F0} GFLOP/s fp32 ({threads} cores × 64 FLOP/cycle × clock)");
+        Console.WriteLine($"{"row",-32} {"derain ms",10} {"torch ms",10} {"ratio",7} {"GFLOP/s",8} {"% peak",7}");
+        var results = new SideBySide("torch_ops.py", threads, seconds).Run(rows, r =>
+        {
+            string gf = r.Flops > 0 ? (r.Flops / r.DerainMs / 1e6).ToString("F0", CultureInfo.InvariantCulture) : "";
+            string pk = r.Flops > 0 ? (100 * r.Flops / r.DerainMs / 1e6 / peak).ToString("F0", CultureInfo.InvariantCulture) + "%" : "";
+            Console.WriteLine($"{r.Name,-32} {r.DerainMs,10:F3} {r.TorchMs,10:F3} {r.Ratio,7:F2} {gf,8} {pk,7}");
+        });
+        if (json is not null) SideBySide.WriteJson(json, results);
+        return 0;
+    }
+
+    /// <summary>Peak fp32 FLOP/s: two 512-bit FMA pipes per Zen 5 core = 64 FLOP/cycle, at the nominal clock.</summary>
+    private static double PeakGflops(int threads)
+    {
+        double mhz = 0;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("cpu MHz", StringComparison.Ordinal))
+                    mhz = Math.Max(mhz, double.Parse(line.Split(':')[1].Trim(), CultureInfo.InvariantCulture));
+        }
+        catch (IOException) { }
+        if (mhz == 0) mhz = 3000;
+        return threads * 64 * mhz / 1000.0;
     }
 }

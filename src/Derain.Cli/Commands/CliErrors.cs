@@ -10,7 +10,7 @@ public sealed class CliException(string message) : Exception(message);
 /// </summary>
 public static class CliErrors
 {
-    public static int Run(Func<int> action)
+    public static int Run(Func<int> action, TextWriter? errors = null)
     {
         try
         {
@@ -19,7 +19,7 @@ public static class CliErrors
         catch (Exception e) when (e is CliException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
                                       or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"derain: {e.Message}");
+            (errors ?? Console.Error).WriteLine($"derain: {e.Message}");
             return 1;
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Derain.Tensors.Kernels.Dnnl;
 using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors.Kernels;
@@ -34,15 +35,19 @@ public static class KernelBackend
         set => _threads = Math.Max(1, value);
     }
 
-    /// <summary>Called by the backend chooser; a hook the oneDNN layer fills in (null when absent).</summary>
-    internal static Func<IKernels?>? TryCreateNative { get; set; }
-
     private static IKernels Choose()
+        => Choose(Environment.GetEnvironmentVariable("DERAIN_BACKEND"), DnnlKernels.TryCreate, () => DnnlKernels.UnavailableReason, Console.Error);
+
+    /// <summary>
+    /// The selection rule: "managed" forces the managed kernels silently; otherwise oneDNN when it loads, else
+    /// the managed kernels with one line on <paramref name="notice"/> saying why and how to install oneDNN.
+    /// </summary>
+    internal static IKernels Choose(string? backendSetting, Func<IKernels?> tryNative, Func<string?> whyNot, TextWriter notice)
     {
-        var want = Environment.GetEnvironmentVariable("DERAIN_BACKEND");
-        if (string.Equals(want, "managed", StringComparison.OrdinalIgnoreCase)) return ManagedKernels.Instance;
-        var native = TryCreateNative?.Invoke();
+        if (string.Equals(backendSetting, "managed", StringComparison.OrdinalIgnoreCase)) return ManagedKernels.Instance;
+        var native = tryNative();
         if (native is not null) return native;
+        notice.WriteLine($"derain: {whyNot() ?? "oneDNN (libdnnl.so.2) not available"}; using the managed kernels (slower). Install with: apt-get install libdnnl2");
         return ManagedKernels.Instance;
     }
 

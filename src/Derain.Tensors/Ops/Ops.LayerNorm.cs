@@ -55,8 +55,6 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>The elements of an optional tensor, or an empty span when it is absent.</summary>
-
     private static Span<T> GradSpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
 
     private sealed class LayerNormBackwardNode(int rows, int cols) : GradNode

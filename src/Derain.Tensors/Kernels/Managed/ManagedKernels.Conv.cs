@@ -1,17 +1,52 @@
 using System.Numerics;
+using Derain.Tensors.Kernels.Managed.Conv;
 
 namespace Derain.Tensors.Kernels.Managed;
 
 public partial class ManagedKernels
 {
-    // Transitional: the managed convolution kernels are being written (issue 2, conv group).
-    public virtual void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
-    public virtual void ConvBackwardData<T>(ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
-    public virtual void ConvBackwardWeights<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, Span<T> dbias)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
-    public virtual void BatchedGemm<T>(int batch, bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> c, int strideC)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
+    /// <inheritdoc/>
+    public virtual unsafe void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
+        CheckConvSpan("ConvForward", "x", x.Length, (long)p.N * p.ImageIn);
+        CheckConvSpan("ConvForward", "w", w.Length, (long)p.Groups * p.GroupWeights);
+        if (!bias.IsEmpty) CheckConvSpan("ConvForward", "bias", bias.Length, g.OutChannels);
+        CheckConvSpan("ConvForward", "y", y.Length, (long)p.N * p.ImageOut);
+        fixed (T* px = x, pw = w, pb = bias, py = y)
+            ConvDriver.Forward(p, px, pw, bias.IsEmpty ? null : pb, py, KernelBackend.Threads);
+    }
+
+    /// <inheritdoc/>
+    public virtual unsafe void ConvBackwardData<T>(ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
+        CheckConvSpan("ConvBackwardData", "dy", dy.Length, (long)p.N * p.ImageOut);
+        CheckConvSpan("ConvBackwardData", "w", w.Length, (long)p.Groups * p.GroupWeights);
+        CheckConvSpan("ConvBackwardData", "dx", dx.Length, (long)p.N * p.ImageIn);
+        fixed (T* pdy = dy, pw = w, pdx = dx)
+            ConvDriver.BackwardData(p, pdy, pw, pdx, KernelBackend.Threads);
+    }
+
+    /// <inheritdoc/>
+    public virtual unsafe void ConvBackwardWeights<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = new ConvPlan(g, sizeof(T), KernelBackend.Threads);
+        CheckConvSpan("ConvBackwardWeights", "x", x.Length, (long)p.N * p.ImageIn);
+        CheckConvSpan("ConvBackwardWeights", "dy", dy.Length, (long)p.N * p.ImageOut);
+        CheckConvSpan("ConvBackwardWeights", "dw", dw.Length, (long)p.Groups * p.GroupWeights);
+        if (!dbias.IsEmpty) CheckConvSpan("ConvBackwardWeights", "dbias", dbias.Length, g.OutChannels);
+        fixed (T* px = x, pdy = dy, pdw = dw, pdb = dbias)
+            ConvDriver.BackwardWeights(p, px, pdy, pdw, dbias.IsEmpty ? null : pdb, KernelBackend.Threads);
+    }
+
+    /// <summary>The loops index through pointers, so every span must have exactly the geometry's size.</summary>
+    private static void CheckConvSpan(string kernel, string name, int length, long expected)
+    {
+        if (length != expected)
+            throw new ArgumentException($"{kernel}: {name} has {length} elements; the geometry needs {expected}.");
+    }
 }

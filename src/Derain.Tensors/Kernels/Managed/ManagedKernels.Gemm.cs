@@ -1,51 +1,61 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using Derain.Tensors.Kernels.Managed.Gemm;
 
 namespace Derain.Tensors.Kernels.Managed;
 
 public partial class ManagedKernels
 {
     /// <inheritdoc/>
-    public virtual void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,
+    public virtual unsafe void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: sizes must be non-negative (m={m}, n={n}, k={k}).");
         if (m == 0 || n == 0) return;
-        // Normalise to op(A) = A (m×k, row stride lda) and op(B) = B (k×n, row stride ldb) by copying
-        // transposed operands: simple and cache friendly for the row-by-row axpy loop below.
-        T[]? aT = null, bT = null;
-        if (transA) { aT = Transpose(a, k, m, lda); a = aT; lda = k; }
-        if (transB) { bT = Transpose(b, n, k, ldb); b = bT; ldb = n; }
-
-        var aArr = a.ToArray();
-        var bArr = b.ToArray();
-        var cArr = new T[m * n];
-        for (int i = 0; i < m; i++) c.Slice(i * ldc, n).CopyTo(cArr.AsSpan(i * n, n));
-        int ldaL = lda, ldbL = ldb;
-        Parallel.For(0, m, ParallelOptions, i =>
+        // The packed loops read through pointers, so every access the sizes imply is checked here once.
+        if (k > 0 && alpha != T.Zero)
         {
-            var row = cArr.AsSpan(i * n, n);
-            if (beta == T.Zero) row.Clear();
-            else if (beta != T.One) TensorPrimitives.Multiply(row, beta, row);
-            for (int p = 0; p < k; p++)
-            {
-                T s = alpha * aArr[i * ldaL + p];
-                if (s == T.Zero) continue;
-                TensorPrimitives.MultiplyAdd(bArr.AsSpan(p * ldbL, n), s, row, row);
-            }
-        });
-        for (int i = 0; i < m; i++) cArr.AsSpan(i * n, n).CopyTo(c.Slice(i * ldc, n));
+            CheckMatrix("A", a.Length, transA ? k : m, transA ? m : k, lda);
+            CheckMatrix("B", b.Length, transB ? n : k, transB ? k : n, ldb);
+        }
+        CheckMatrix("C", c.Length, m, n, ldc);
+        fixed (T* pa = a, pb = b, pc = c)
+            ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, KernelBackend.Threads);
     }
 
-    /// <summary>Copies a rows×cols matrix (row stride ld) transposed into a dense cols×rows array.</summary>
-    private static T[] Transpose<T>(ReadOnlySpan<T> src, int rows, int cols, int ld)
+    /// <inheritdoc/>
+    public virtual unsafe void BatchedGemm<T>(int batch, bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> c, int strideC)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dst = new T[rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int q = 0; q < cols; q++)
-                dst[q * rows + r] = src[r * ld + q];
-        return dst;
+        if (batch < 0 || m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"BatchedGemm: sizes must be non-negative (batch={batch}, m={m}, n={n}, k={k}).");
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (strideA < 0 || strideB < 0 || strideC < m * n)
+            throw new ArgumentException($"BatchedGemm: strides ({strideA}, {strideB}, {strideC}) must be ≥ 0, and C's at least m·n = {m * n} so outputs do not overlap.");
+        CheckBatch("A", a.Length, batch, strideA, (long)m * k);
+        CheckBatch("B", b.Length, batch, strideB, (long)k * n);
+        CheckBatch("C", c.Length, batch, strideC, (long)m * n);
+        fixed (T* pa = a, pb = b, pc = c)
+            ManagedGemm.RunBatched(batch, transA, transB, m, n, k, pa, strideA, pb, strideB, pc, strideC, KernelBackend.Threads);
     }
 
+    private static void CheckMatrix(string name, int length, int rows, int cols, int ld)
+    {
+        if (ld < Math.Max(cols, 1))
+            throw new ArgumentException($"Gemm: leading dimension of {name} is {ld}; its stored rows have {cols} elements.");
+        long needed = (long)(rows - 1) * ld + cols;
+        if (rows > 0 && length < needed)
+            throw new ArgumentException($"Gemm: {name} holds {length} elements; a {rows}×{cols} matrix with row stride {ld} needs {needed}.");
+    }
+
+    private static void CheckBatch(string name, int length, int batch, long stride, long matrix)
+    {
+        long needed = (batch - 1) * stride + matrix;
+        if (length < needed)
+            throw new ArgumentException($"BatchedGemm: {name} holds {length} elements; {batch} matrices of {matrix} at stride {stride} need {needed}.");
+    }
+
+    /// <summary>Parallel.For options that follow <see cref="KernelBackend.Threads"/>, for the kernels of every partial file.</summary>
     private static ParallelOptions ParallelOptions => KernelBackend.ParallelOptions;
 }

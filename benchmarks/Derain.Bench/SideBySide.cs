@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Derain.Bench;
+
+/// <summary>One benchmark row: a name shared with the PyTorch side, and a factory that prepares inputs and returns the timed action.</summary>
+public sealed record BenchRow(string Name, Func<Action> Setup, double Flops = 0);
+
+/// <summary>A measured row.</summary>
+public sealed record BenchResult(string Name, double DerainMs, double TorchMs, int DerainReps, int TorchReps, double Flops)
+{
+    public double Ratio => DerainMs / TorchMs;
+}
+
+/// <summary>
+/// Runs each row in Derain and then, back to back, in Debian's PyTorch (a child process running
+/// tools/bench/&lt;script&gt;.py, which times the same row the same way: 2 warm-up calls, then the median of as
+/// many calls as fit in the time budget, at least 3). Measuring the two sides row by row in one run keeps
+/// machine noise from drifting between them; only ratios are meant to be compared.
+/// </summary>
+public sealed class SideBySide(string torchScript, int threads, double minSeconds)
+{
+    public List<BenchResult> Run(IReadOnlyList<BenchRow> rows, Action<BenchResult>? onRow = null)
+    {
+        using var torch = StartTorch();
+        var results = new List<BenchResult>();
+        foreach (var row in rows)
+        {
+            var (ms, reps) = Measure(row.Setup(), minSeconds);
+            var (tms, treps) = AskTorch(torch, row.Name);
+            var r = new BenchResult(row.Name, ms, tms, reps, treps, row.Flops);
+            results.Add(r);
+            onRow?.Invoke(r);
+        }
+        torch.StandardInput.Close();
+        torch.WaitForExit(10_000);
+        return results;
+    }
+
+    /// <summary>Median milliseconds of <paramref name="run"/> after two warm-up calls.</summary>
+    public static (double Ms, int Reps) Measure(Action run, double minSeconds)
+    {
+        run();
+        run();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < 3 || (total.Elapsed.TotalSeconds < minSeconds && times.Count < 200))
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            run();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        times.Sort();
+        return (times[times.Count / 2], times.Count);
+    }
+
+    private Process StartTorch()
+    {
+        var script = Path.Combine(RepoRoot(), "tools", "bench", torchScript);
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, threads.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start /usr/bin/python3.");
+        var first = p.StandardOutput.ReadLine();
+        if (first != "ready")
+            throw new InvalidOperationException($"The PyTorch side did not start ({first ?? "no output"}). Install it with: tools/setup-deps.sh --torch");
+        return p;
+    }
+
+    private (double Ms, int Reps) AskTorch(Process torch, string name)
+    {
+        torch.StandardInput.WriteLine($"{name} {minSeconds.ToString(CultureInfo.InvariantCulture)}");
+        torch.StandardInput.Flush();
+        var line = torch.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"The PyTorch side stopped while timing {name}.");
+        var parts = line.Split(' ');
+        if (parts.Length != 3 || parts[0] != name || parts[1] == "error")
+            throw new InvalidOperationException($"The PyTorch side answered '{line}' for {name}.");
+        return (double.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The repository root (the folder holding Derain.slnx), found from the working directory or the binary.</summary>
+    public static string RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "Derain.slnx"))) return d.FullName;
+        }
+        throw new InvalidOperationException("Run the benchmark from inside the Derain repository.");
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Writes one JSON object per row: {"name","derain_ms","torch_ms","ratio"}.</summary>
+    public static void WriteJson(string path, IEnumerable<BenchResult> results)
+    {
+        var rows = results.Select(r => new Dictionary<string, object>
+        {
+            ["name"] = r.Name,
+            ["derain_ms"] = Math.Round(r.DerainMs, 4),
+            ["torch_ms"] = Math.Round(r.TorchMs, 4),
+            ["ratio"] = Math.Round(r.Ratio, 4),
+        }).ToList();
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(rows, JsonOptions));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,89 @@
+using Derain.NN.Init;
+using Derain.NN.Modules;
+using Derain.Tensors;
+
+namespace Derain.NN.Layers;
+
+/// <summary>
+/// torch.nn.Conv1d/2d/3d: weight [out, in/groups, k…] and optional bias, initialised as PyTorch does
+/// (kaiming_uniform with a = √5 for the weight, U(±1/√fan_in) for the bias) from the given generator.
+/// Padding may be explicit, per side, or TensorFlow 'SAME' (<see cref="ConvPadding.Same"/>).
+/// </summary>
+public sealed class ConvNd : Layer
+{
+    private readonly int[] _stride, _dilation;
+    private readonly ConvPadding _padding;
+
+    public ConvNd(int spatialRank, int inChannels, int outChannels, int[] kernelSize, Generator generator,
+        int[]? stride = null, ConvPadding padding = default, int[]? dilation = null, int groups = 1, bool bias = true)
+    {
+        if (spatialRank is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(spatialRank), "Convolutions have 1 to 3 spatial dimensions.");
+        if (kernelSize.Length != spatialRank) throw new ArgumentException($"Conv{spatialRank}d needs {spatialRank} kernel sizes.");
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv{spatialRank}d: {groups} groups must divide in ({inChannels}) and out ({outChannels}) channels.");
+        SpatialRank = spatialRank;
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Groups = groups;
+        _stride = stride ?? Enumerable.Repeat(1, spatialRank).ToArray();
+        _dilation = dilation ?? Enumerable.Repeat(1, spatialRank).ToArray();
+        _padding = padding;
+        int[] wShape = [outChannels, inChannels / groups, .. kernelSize];
+        Weight = RegisterParameter("weight", Initializers.KaimingUniform(Tensor.Zeros(new Shape(wShape)), generator, a: Math.Sqrt(5)));
+        Bias = RegisterParameter("bias", bias ? new Parameter(Initializers.DefaultBias(Tensor.Zeros(new Shape(outChannels)), new Shape(wShape), generator)) : null);
+    }
+
+    public int SpatialRank { get; }
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int Groups { get; }
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+
+    public override Tensor Forward(Tensor x) => SpatialRank switch
+    {
+        1 => Ops.Conv1d(x, Weight, Bias?.Data, _stride[0], _padding, _dilation[0], Groups),
+        2 => Ops.Conv2d(x, Weight, Bias?.Data, _stride, _padding, _dilation, Groups),
+        _ => Ops.Conv3d(x, Weight, Bias?.Data, _stride, _padding, _dilation, Groups),
+    };
+
+    /// <summary>torch.nn.Conv1d.</summary>
+    public static ConvNd Conv1d(int inCh, int outCh, int kernel, Generator g, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
+        => new(1, inCh, outCh, [kernel], g, [stride], padding, [dilation], groups, bias);
+
+    /// <summary>torch.nn.Conv2d with square kernel, stride, padding and dilation.</summary>
+    public static ConvNd Conv2d(int inCh, int outCh, int kernel, Generator g, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
+        => new(2, inCh, outCh, [kernel, kernel], g, [stride, stride], padding, [dilation, dilation], groups, bias);
+
+    /// <summary>torch.nn.Conv2d with any padding (e.g. <see cref="ConvPadding.Same"/>).</summary>
+    public static ConvNd Conv2d(int inCh, int outCh, int kernel, Generator g, int stride, ConvPadding padding, bool bias = true)
+        => new(2, inCh, outCh, [kernel, kernel], g, [stride, stride], padding, [1, 1], 1, bias);
+
+    /// <summary>torch.nn.Conv3d with per-dimension kernel (T, H, W), stride and padding.</summary>
+    public static ConvNd Conv3d(int inCh, int outCh, int[] kernel, Generator g, int[]? stride = null, int[]? padding = null, bool bias = true)
+        => new(3, inCh, outCh, kernel, g, stride, padding ?? [0, 0, 0], null, 1, bias);
+}
+
+/// <summary>
+/// torch.nn.ConvTranspose2d: weight [in, out/groups, kh, kw], stride, padding, output_padding, groups,
+/// dilation; PyTorch's default initialisation (its fan_in is taken from weight dim 1, as PyTorch does).
+/// </summary>
+public sealed class ConvTranspose2d : Layer
+{
+    private readonly int _stride, _padding, _outputPadding, _groups, _dilation;
+
+    public ConvTranspose2d(int inChannels, int outChannels, int kernel, Generator generator, int stride = 1, int padding = 0,
+        int outputPadding = 0, int groups = 1, bool bias = true, int dilation = 1)
+    {
+        (_stride, _padding, _outputPadding, _groups, _dilation) = (stride, padding, outputPadding, groups, dilation);
+        var wShape = new Shape(inChannels, outChannels / groups, kernel, kernel);
+        Weight = RegisterParameter("weight", Initializers.KaimingUniform(Tensor.Zeros(wShape), generator, a: Math.Sqrt(5)));
+        Bias = RegisterParameter("bias", bias ? new Parameter(Initializers.DefaultBias(Tensor.Zeros(new Shape(outChannels)), wShape, generator)) : null);
+    }
+
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+
+    public override Tensor Forward(Tensor x)
+        => Ops.ConvTranspose2d(x, Weight, Bias?.Data, _stride, _padding, _outputPadding, _groups, _dilation);
+}

@@ -1,0 +1,142 @@
+using Derain.Tensors.Autograd;
+using Derain.Tensors.Kernels;
+
+namespace Derain.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// torch.nn.functional.conv1d: x [N, Cin, L], weight [Cout, Cin/groups, k], optional bias [Cout].
+    /// <paramref name="padding"/> takes an int (both sides), <see cref="ConvPadding.PerSide"/> or <see cref="ConvPadding.Same"/>.
+    /// </summary>
+    public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
+        => Conv("Conv1d", 1, x, weight, bias, [stride], padding, [dilation], groups);
+
+    /// <summary>torch.nn.functional.conv2d: x [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], optional bias [Cout]; one stride and dilation for both dimensions.</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
+        => Conv("Conv2d", 2, x, weight, bias, [stride, stride], padding, [dilation, dilation], groups);
+
+    /// <summary>torch.nn.functional.conv2d with stride and dilation per dimension ([sh, sw], [dh, dw]).</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
+        => Conv("Conv2d", 2, x, weight, bias, stride, padding, dilation, groups);
+
+    /// <summary>torch.nn.functional.conv3d: x [N, Cin, D, H, W], weight [Cout, Cin/groups, kd, kh, kw], optional bias [Cout].</summary>
+    public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
+        => Conv("Conv3d", 3, x, weight, bias, [stride, stride, stride], padding, [dilation, dilation, dilation], groups);
+
+    /// <summary>torch.nn.functional.conv3d with stride and dilation per dimension ([sd, sh, sw], [dd, dh, dw]).</summary>
+    public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
+        => Conv("Conv3d", 3, x, weight, bias, stride, padding, dilation, groups);
+
+    private static Tensor Conv(string op, int spatialRank, Tensor x, Tensor weight, Tensor? bias,
+        int[] stride, ConvPadding padding, int[] dilation, int groups)
+    {
+        var g = ConvGeometryFor(op, spatialRank, x, weight, bias, stride, padding, dilation, groups);
+        var y = Tensor.Empty(new Shape([g.N, g.OutChannels, .. g.OutSize]), x.DType);
+        RunConvForward(g, x, weight, bias, y);
+        if (!GradNode.WillRecord(x, weight, bias)) return y;
+        var node = new ConvBackward(op, g);
+        node.Setup(x, weight);
+        return GradNode.Record(y, node, x, weight, bias);
+    }
+
+    /// <summary>Checks a convolution's arguments and builds its geometry; every error names the op and the shapes.</summary>
+    private static ConvGeometry ConvGeometryFor(string op, int sr, Tensor x, Tensor w, Tensor? bias,
+        int[] stride, ConvPadding padding, int[] dilation, int groups)
+    {
+        x.ThrowIfDisposed();
+        w.ThrowIfDisposed();
+        bias?.ThrowIfDisposed();
+        CheckSameDType(op, x, w);
+        if (bias is not null) CheckSameDType(op, x, bias);
+        string dims = sr switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };
+        if (x.Rank != sr + 2)
+            throw ShapeError(op, $"input must be [N, C, {dims}]; got {x.Shape} (weight {w.Shape}).");
+        if (w.Rank != sr + 2)
+            throw ShapeError(op, $"weight must be [Cout, Cin/groups, {sr}-D kernel]; got weight {w.Shape} for input {x.Shape}.");
+        if (groups < 1 || x.Shape[1] % groups != 0 || w.Shape[0] % groups != 0)
+            throw ShapeError(op, $"groups = {groups} must divide the input channels and output channels; input {x.Shape}, weight {w.Shape}.");
+        if (w.Shape[1] * groups != x.Shape[1])
+            throw ShapeError(op, $"weight {w.Shape} expects {w.Shape[1] * groups} input channels ({w.Shape[1]} per group × {groups} groups); input {x.Shape} has {x.Shape[1]}.");
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != w.Shape[0]))
+            throw ShapeError(op, $"bias must be [{w.Shape[0]}] for weight {w.Shape}; got {bias.Shape}.");
+        if (stride.Length != sr || dilation.Length != sr)
+            throw ShapeError(op, $"stride {Shape.Format(stride)} and dilation {Shape.Format(dilation)} need {sr} values each for input {x.Shape}.");
+        if (stride.Any(s => s < 1) || dilation.Any(d => d < 1))
+            throw new ArgumentException($"{op}: stride {Shape.Format(stride)} and dilation {Shape.Format(dilation)} must be at least 1.");
+        var inSize = x.Shape.ToArray()[2..];
+        var kernel = w.Shape.ToArray()[2..];
+        var (begin, end) = padding.Resolve(op, inSize, kernel, stride, dilation);
+        for (int i = 0; i < sr; i++)
+        {
+            if (ConvGeometry.OutputSize(inSize[i], kernel[i], stride[i], dilation[i], begin[i], end[i]) < 1)
+                throw ShapeError(op, $"input {x.Shape} is smaller than weight {w.Shape}'s kernel (dilation {Shape.Format(dilation)}) with padding {padding} in spatial dimension {i}.");
+        }
+        return ConvGeometry.Create(op, x.Shape, w.Shape, stride, dilation, begin, end, groups);
+    }
+
+    /// <summary>
+    /// Gradients of y = conv(x, w) + b: dx = conv's adjoint applied to dy (ConvBackwardData), dw and db from
+    /// x and dy (ConvBackwardWeights), each computed only when its input needs it.
+    /// </summary>
+    private sealed class ConvBackward(string op, ConvGeometry geometry) : GradNode
+    {
+        private Tensor? _x, _w;
+
+        public override string Name => op + "Backward";
+
+        public void Setup(Tensor x, Tensor w)
+        {
+            if (w.RequiresGrad) _x = Save(x);
+            if (x.RequiresGrad) _w = Save(w);
+        }
+
+        protected internal override Tensor?[] Backward(Tensor gy)
+        {
+            Tensor? dx = null, dw = null, db = null;
+            if (NeedsGrad(0))
+            {
+                dx = Tensor.Empty(new Shape([geometry.N, geometry.InChannels, .. geometry.InSize]), gy.DType);
+                RunConvBackwardData(geometry, gy, _w!, dx);
+            }
+            if (NeedsGrad(2)) db = Tensor.Empty(new Shape(geometry.OutChannels), gy.DType);
+            if (NeedsGrad(1))
+            {
+                dw = Tensor.Empty(new Shape([geometry.OutChannels, geometry.InChannels / geometry.Groups, .. geometry.Kernel]), gy.DType);
+                RunConvBackwardWeights(geometry, _x!, gy, dw, db);
+            }
+            else if (db is not null)
+            {
+                SumPerChannel(gy, db);
+            }
+            return [dx, dw, db];
+        }
+    }
+
+    // ------------------------------------------------------------------ typed kernel calls (shared with ConvTranspose)
+
+    private static void RunConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        var k = KernelBackend.For(x.DType);
+        if (x.DType == DType.Float32)
+            k.ConvForward<float>(g, x.Span<float>(), w.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>());
+        else
+            k.ConvForward<double>(g, x.Span<double>(), w.Span<double>(), bias is null ? default : bias.Span<double>(), y.Span<double>());
+    }
+
+    private static void RunConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx)
+    {
+        var k = KernelBackend.For(dy.DType);
+        if (dy.DType == DType.Float32) k.ConvBackwardData<float>(g, dy.Span<float>(), w.Span<float>(), dx.Span<float>());
+        else k.ConvBackwardData<double>(g, dy.Span<double>(), w.Span<double>(), dx.Span<double>());
+    }
+
+    private static void RunConvBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw, Tensor? dbias)
+    {
+        var k = KernelBackend.For(dy.DType);
+        if (dy.DType == DType.Float32)
+            k.ConvBackwardWeights<float>(g, x.Span<float>(), dy.Span<float>(), dw.Span<float>(), dbias is null ? default : dbias.Span<float>());
+        else
+            k.ConvBackwardWeights<double>(g, x.Span<double>(), dy.Span<double>(), dw.Span<double>(), dbias is null ? default : dbias.Span<double>());
+    }
+}
