@@ -25,6 +25,12 @@ public enum StoredElementType
     UInt8,
     /// <summary>torch.bool, BOOL (one byte, 0 or 1).</summary>
     Bool,
+    /// <summary>Unsigned 16-bit (TensorFlow DT_UINT16, U16).</summary>
+    UInt16,
+    /// <summary>Unsigned 32-bit (TensorFlow DT_UINT32, U32).</summary>
+    UInt32,
+    /// <summary>Unsigned 64-bit (TensorFlow DT_UINT64, U64).</summary>
+    UInt64,
 }
 
 /// <summary>Sizes, names and the conversion to float32 of <see cref="StoredElementType"/>.</summary>
@@ -33,9 +39,9 @@ public static class StoredElementTypes
     /// <summary>Bytes per element.</summary>
     public static int Size(this StoredElementType type) => type switch
     {
-        StoredElementType.Float64 or StoredElementType.Int64 => 8,
-        StoredElementType.Float32 or StoredElementType.Int32 => 4,
-        StoredElementType.Float16 or StoredElementType.BFloat16 or StoredElementType.Int16 => 2,
+        StoredElementType.Float64 or StoredElementType.Int64 or StoredElementType.UInt64 => 8,
+        StoredElementType.Float32 or StoredElementType.Int32 or StoredElementType.UInt32 => 4,
+        StoredElementType.Float16 or StoredElementType.BFloat16 or StoredElementType.Int16 or StoredElementType.UInt16 => 2,
         _ => 1,
     };
 
@@ -52,6 +58,9 @@ public static class StoredElementTypes
         StoredElementType.Int8 => "int8",
         StoredElementType.UInt8 => "uint8",
         StoredElementType.Bool => "bool",
+        StoredElementType.UInt16 => "uint16",
+        StoredElementType.UInt32 => "uint32",
+        StoredElementType.UInt64 => "uint64",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -73,6 +82,9 @@ public static class StoredElementTypes
             StoredElementType.Int8 => (sbyte)b[0],
             StoredElementType.UInt8 => b[0],
             StoredElementType.Bool => b[0] != 0 ? 1f : 0f,
+            StoredElementType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(b),
+            StoredElementType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(b),
+            StoredElementType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(b),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-
 namespace Derain.NN.Checkpoints.TensorFlow;
 
 /// <summary>
@@ -21,32 +18,25 @@ internal static class ElementDecoder
             throw new NotSupportedException($"{TensorFlowDataTypes.Name(type)} tensors cannot be converted to float32.");
         if (source.Length % size != 0 || source.Length / size != destination.Length)
             throw new ArgumentException($"{source.Length} bytes of {TensorFlowDataTypes.Name(type)} do not make {destination.Length} elements.");
-        if (type == TensorFlowDataType.Float && BitConverter.IsLittleEndian)
-        {
-            // Nearly every checkpoint tensor is float32: copy it as a block instead of per element.
-            MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
-            return;
-        }
-        for (int i = 0; i < destination.Length; i++)
-        {
-            var e = source.Slice(i * size, size);
-            destination[i] = type switch
-            {
-                TensorFlowDataType.Float => BinaryPrimitives.ReadSingleLittleEndian(e),
-                TensorFlowDataType.Double => (float)BinaryPrimitives.ReadDoubleLittleEndian(e),
-                TensorFlowDataType.Half => (float)BinaryPrimitives.ReadHalfLittleEndian(e),
-                TensorFlowDataType.BFloat16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(e) << 16),
-                TensorFlowDataType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(e),
-                TensorFlowDataType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(e),
-                TensorFlowDataType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(e),
-                TensorFlowDataType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(e),
-                TensorFlowDataType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(e),
-                TensorFlowDataType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(e),
-                TensorFlowDataType.Int8 => (sbyte)e[0],
-                TensorFlowDataType.UInt8 => e[0],
-                TensorFlowDataType.Bool => e[0] != 0 ? 1f : 0f,
-                _ => throw new NotSupportedException(TensorFlowDataTypes.Name(type)),
-            };
-        }
+        Stored(type).DecodeAll(source, destination);
     }
+
+    /// <summary>The shared element type with the same byte layout (the conversion itself lives there).</summary>
+    private static StoredElementType Stored(TensorFlowDataType type) => type switch
+    {
+        TensorFlowDataType.Float => StoredElementType.Float32,
+        TensorFlowDataType.Double => StoredElementType.Float64,
+        TensorFlowDataType.Half => StoredElementType.Float16,
+        TensorFlowDataType.BFloat16 => StoredElementType.BFloat16,
+        TensorFlowDataType.Int32 => StoredElementType.Int32,
+        TensorFlowDataType.UInt32 => StoredElementType.UInt32,
+        TensorFlowDataType.Int64 => StoredElementType.Int64,
+        TensorFlowDataType.UInt64 => StoredElementType.UInt64,
+        TensorFlowDataType.Int16 => StoredElementType.Int16,
+        TensorFlowDataType.UInt16 => StoredElementType.UInt16,
+        TensorFlowDataType.Int8 => StoredElementType.Int8,
+        TensorFlowDataType.UInt8 => StoredElementType.UInt8,
+        TensorFlowDataType.Bool => StoredElementType.Bool,
+        _ => throw new NotSupportedException($"{TensorFlowDataTypes.Name(type)} tensors cannot be converted to float32."),
+    };
 }
