@@ -43,21 +43,15 @@ public static class EvalCommand
         command.SetAction(parse =>
         {
             var console = output ?? AnsiConsole.Console;
-            var errorConsole = errors ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             var options = new MetricOptions(MetricConventions.Parse(parse.GetValue(convention)!), parse.GetValue(crop));
-            try
+            return CliErrors.Run(errors, () =>
             {
                 var report = FolderEvaluation.Evaluate(parse.GetRequiredValue(pred).FullName, parse.GetRequiredValue(gt).FullName, options);
                 Render(console, report);
                 if (parse.GetValue(json) is { } jsonFile) WriteJson(jsonFile.FullName, report);
                 if (parse.GetValue(csv) is { } csvFile) WriteCsv(csvFile.FullName, report);
                 return 0;
-            }
-            catch (Exception e) when (e is EvaluationException or ImageFileException or VideoException or FfmpegNotFoundException or IOException or UnauthorizedAccessException)
-            {
-                errorConsole.MarkupLine("[red]error:[/] " + Markup.Escape(e.Message));
-                return 1;
-            }
+            });
         });
         return command;
     }

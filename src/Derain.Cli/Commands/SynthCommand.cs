@@ -52,24 +52,7 @@ public static class SynthCommand
 
     /// <summary>User errors become one line on the error console and exit code 1; a cancelled run exits with 130.</summary>
     private static int Guard(IAnsiConsole? errors, Func<int> action)
-    {
-        var errorConsole = errors ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        try
-        {
-            return action();
-        }
-        catch (OperationCanceledException)
-        {
-            errorConsole.MarkupLine("[red]error:[/] synth was cancelled; no output folder was created.");
-            return 130;
-        }
-        catch (Exception e) when (e is SynthesisException or ImageFileException or VideoException or FfmpegNotFoundException
-                                      or InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            errorConsole.MarkupLine("[red]error:[/] " + Markup.Escape(e.Message));
-            return 1;
-        }
-    }
+        => CliErrors.Run(errors, action, cancelledMessage: "synth was cancelled; no output folder was created.");
 
     private static int Run(IAnsiConsole console, SynthesisRequest request, CancellationToken cancel)
     {

@@ -16,7 +16,7 @@ namespace Derain.Cli.Commands;
 public static class WeightsCommand
 {
     /// <summary>The command; output and errors go to the given consoles (the terminal's by default).</summary>
-    public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
+    public static Command Create(IAnsiConsole? output = null, IAnsiConsole? errors = null)
     {
         var console = output ?? AnsiConsole.Console;
         var weights = new Command("weights", "Inspect and convert checkpoints (PyTorch .pth/.pt, safetensors, TensorFlow checkpoint V2).");
@@ -24,7 +24,7 @@ public static class WeightsCommand
         var file = new Argument<string>("FILE") { Description = "Checkpoint file, TensorFlow prefix (…/model.ckpt) or folder." };
         var all = new Option<bool>("--all") { Description = "TensorFlow: also list optimiser slots and counters, not only model variables." };
         var inspect = new Command("inspect", "List every tensor (name, shape, dtype) and parameter totals.") { file, all };
-        inspect.SetAction(r => CliErrors.Run(() => Inspect(console, r.GetValue(file)!, r.GetValue(all)), errors));
+        inspect.SetAction(r => CliErrors.Run(errors, () => Inspect(console, r.GetValue(file)!, r.GetValue(all))));
         weights.Subcommands.Add(inspect);
 
         var input = new Argument<string>("IN") { Description = "Checkpoint to convert." };
@@ -32,7 +32,7 @@ public static class WeightsCommand
         var strip = new Option<string?>("--strip") { Description = "Keep only tensors whose names start with P, without P (e.g. generator.)." };
         var prefix = new Option<string?>("--prefix") { Description = "Prepend P to every name written." };
         var convert = new Command("convert", "Convert a checkpoint to safetensors (float32).") { input, outPath, strip, prefix, all };
-        convert.SetAction(r => CliErrors.Run(() => Convert(console, r.GetValue(input)!, r.GetValue(outPath)!, r.GetValue(strip), r.GetValue(prefix), r.GetValue(all)), errors));
+        convert.SetAction(r => CliErrors.Run(errors, () => Convert(console, r.GetValue(input)!, r.GetValue(outPath)!, r.GetValue(strip), r.GetValue(prefix), r.GetValue(all))));
         weights.Subcommands.Add(convert);
         return weights;
     }

@@ -17,9 +17,13 @@ public sealed class WeightsCommandTests : IDisposable
     {
         var output = new StringWriter();
         var errors = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 160;
-        int code = WeightsCommand.Create(console, errors).Parse(args).Invoke();
+        IAnsiConsole Console(TextWriter w)
+        {
+            var c = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(w), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            c.Profile.Width = 160;
+            return c;
+        }
+        int code = WeightsCommand.Create(Console(output), Console(errors)).Parse(args).Invoke();
         return (code, output.ToString(), errors.ToString());
     }
 
@@ -56,7 +60,7 @@ public sealed class WeightsCommandTests : IDisposable
     {
         var (code, _, err) = Run("inspect", Path.Combine(_dir, "missing.pth"));
         Assert.Equal(1, code);
-        Assert.StartsWith("derain: ", err);
+        Assert.StartsWith("error: ", err);
         Assert.Contains("missing.pth", err);
         Assert.DoesNotContain("   at ", err);
 
