@@ -32,14 +32,16 @@ internal static class FrameListing
     /// </summary>
     public static void RequireSameStems(string referenceFolder, List<string> reference, string otherFolder, List<string> other)
     {
+        var referenceStems = reference.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
+        var otherStems = other.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
+        // Name the stray file itself, rather than the first position where the sorted lists drift apart.
+        var stray = other.FirstOrDefault(f => !referenceStems.Contains(Path.GetFileNameWithoutExtension(f)));
+        if (stray is not null)
+            throw new DatasetException($"{Path.GetFileName(stray)} in {otherFolder} has no frame of the same name in {referenceFolder}");
+        var missing = reference.FirstOrDefault(f => !otherStems.Contains(Path.GetFileNameWithoutExtension(f)));
+        if (missing is not null)
+            throw new DatasetException($"{otherFolder} has {other.Count} frames but {referenceFolder} has {reference.Count}: none named {Path.GetFileNameWithoutExtension(missing)}");
         if (reference.Count != other.Count)
-            throw new DatasetException($"{otherFolder} has {other.Count} frames but {referenceFolder} has {reference.Count}");
-        for (int i = 0; i < reference.Count; i++)
-        {
-            var a = Path.GetFileNameWithoutExtension(reference[i]);
-            var b = Path.GetFileNameWithoutExtension(other[i]);
-            if (!string.Equals(a, b, StringComparison.Ordinal))
-                throw new DatasetException($"{Path.GetFileName(other[i])} in {otherFolder} does not match {Path.GetFileName(reference[i])} in {referenceFolder} (frame {i})");
-        }
+            throw new DatasetException($"{otherFolder} has {other.Count} frames but {referenceFolder} has {reference.Count} (names repeat with different extensions)");
     }
 }
