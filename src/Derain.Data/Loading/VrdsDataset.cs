@@ -9,7 +9,8 @@ namespace Derain.Data.Loading;
 /// frames of every video is one sample (stride 1), with tensors [T,C,H,W]: gt, lq and drop RGB, 01drop and mstreak
 /// single-channel. gt and lq are required; the other keys are used when their folder exists. The listing is
 /// checked up front (same videos and frame names under every key, videos at least T long); sizes are checked when
-/// a clip is decoded.
+/// a clip is decoded. VRDS's test split keeps its frames in <c>testlq</c> and <c>testgt</c>: name those folders with the
+/// rainyFolder and cleanFolder arguments (the keys stay lq and gt).
 /// </summary>
 public sealed class VrdsDataset : IDataset
 {
@@ -23,26 +24,35 @@ public sealed class VrdsDataset : IDataset
     private readonly List<Video> _videos = [];
     private readonly List<(int Video, int Start)> _clips = [];
 
-    public VrdsDataset(string root, int clipLength = 5)
+    public VrdsDataset(string root, int clipLength = 5, string rainyFolder = DatasetLayout.Rainy, string cleanFolder = DatasetLayout.Clean)
     {
+        ArgumentException.ThrowIfNullOrEmpty(rainyFolder);
+        ArgumentException.ThrowIfNullOrEmpty(cleanFolder);
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentOutOfRangeException.ThrowIfLessThan(clipLength, 1);
         Root = root;
         ClipLength = clipLength;
         if (!Directory.Exists(root)) throw new DatasetException($"{root}: folder not found");
-        foreach (var required in new[] { DatasetLayout.Clean, DatasetLayout.Rainy })
+        string FolderOf(string key) => key switch
+        {
+            DatasetLayout.Rainy => rainyFolder,
+            DatasetLayout.Clean => cleanFolder,
+            _ => key,
+        };
+        foreach (var required in new[] { cleanFolder, rainyFolder })
             if (!Directory.Exists(Path.Combine(root, required)))
                 throw new DatasetException($"{root}: no '{required}' folder (a VRDS set has gt and lq, optionally drop, 01drop, mstreak)");
-        Keys = KnownKeys.Where(k => Directory.Exists(Path.Combine(root, k.Key))).ToArray();
+        Keys = KnownKeys.Where(k => Directory.Exists(Path.Combine(root, FolderOf(k.Key)))).ToArray();
 
-        var lqRoot = Path.Combine(root, DatasetLayout.Rainy);
+        var lqRoot = Path.Combine(root, rainyFolder);
         var names = FrameListing.SubFolders(lqRoot);
         foreach (var (key, _) in Keys)
         {
-            var keyNames = FrameListing.SubFolders(Path.Combine(root, key));
+            var keyFolder = FolderOf(key);
+            var keyNames = FrameListing.SubFolders(Path.Combine(root, keyFolder));
             var extra = keyNames.Except(names, StringComparer.Ordinal).Concat(names.Except(keyNames, StringComparer.Ordinal)).FirstOrDefault();
             if (extra is not null)
-                throw new DatasetException($"{root}: video '{extra}' is in {(keyNames.Contains(extra) ? key : DatasetLayout.Rainy)} but not in {(keyNames.Contains(extra) ? DatasetLayout.Rainy : key)}");
+                throw new DatasetException($"{root}: video '{extra}' is in {(keyNames.Contains(extra) ? keyFolder : rainyFolder)} but not in {(keyNames.Contains(extra) ? rainyFolder : keyFolder)}");
         }
 
         foreach (var name in names)
@@ -52,7 +62,7 @@ public sealed class VrdsDataset : IDataset
             var files = new List<string>[Keys.Count];
             for (int k = 0; k < Keys.Count; k++)
             {
-                var folder = Path.Combine(root, Keys[k].Key, name);
+                var folder = Path.Combine(root, FolderOf(Keys[k].Key), name);
                 files[k] = Keys[k].Key == DatasetLayout.Rainy ? lqFiles : FrameListing.Images(folder);
                 FrameListing.RequireSameStems(lqFolder, lqFiles, folder, files[k]);
             }

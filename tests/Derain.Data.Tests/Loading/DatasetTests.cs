@@ -48,6 +48,20 @@ public class DatasetTests
     }
 
     [Fact]
+    public void Vrds_test_split_folders_can_be_named()
+    {
+        using var set = new LoadingFixture();
+        set.WriteVrdsVideo("v", 5, 4, 4, [DatasetLayout.Clean, DatasetLayout.Rainy]);
+        Directory.Move(set.PathOf("lq"), set.PathOf("testlq"));
+        Directory.Move(set.PathOf("gt"), set.PathOf("testgt"));
+        Assert.Contains("no 'gt' folder", Assert.Throws<DatasetException>(() => new VrdsDataset(set.Root)).Message);
+        var dataset = new VrdsDataset(set.Root, rainyFolder: "testlq", cleanFolder: "testgt");
+        using var sample = dataset.Get(0, Rng);
+        Assert.Equal([DatasetLayout.Clean, DatasetLayout.Rainy], sample.Keys);
+        Assert.Equal(1, (int)MathF.Round(sample[DatasetLayout.Rainy].ToArray()[16] * 255)); // channel 1: key number 1 (lq)
+    }
+
+    [Fact]
     public void Vrds_errors_name_the_problem()
     {
         using (var empty = new LoadingFixture())
