@@ -96,6 +96,16 @@ public sealed class DataLoader : IDisposable
         }
     }
 
+    /// <summary>
+    /// The batches left in the current epoch, e.g. one pass over a validation set; the caller disposes each. Workers
+    /// may already be preparing the next epoch's first batches, which later <see cref="Next"/> calls deliver.
+    /// </summary>
+    public IEnumerable<Batch> RestOfEpoch(CancellationToken cancel = default)
+    {
+        int epoch = Position.Epoch;
+        while (Position.Epoch == epoch) yield return Next(cancel);
+    }
+
     /// <summary>Stops the workers (after the batch each is making) and releases prefetched batches.</summary>
     public void Dispose()
     {

@@ -113,8 +113,9 @@ public class DataLoaderTests
         var dataset = new VrdsDataset(set.Root, clipLength: 3);
         using var keep = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 5, Shuffle = false });
         Assert.Equal(3, keep.BatchesPerEpoch);
-        var sizes = Enumerable.Range(0, 3).Select(_ => { using var b = keep.Next(); return b.Size; }).ToList();
+        var sizes = keep.RestOfEpoch().Select(b => { using (b) return b.Size; }).ToList();
         Assert.Equal([5, 5, 2], sizes);
+        Assert.Equal(new LoaderPosition(1, 0), keep.Position);
         using var drop = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 5, Shuffle = false, DropLast = true });
         Assert.Equal(2, drop.BatchesPerEpoch);
         using (var first = drop.Next()) Assert.Equal(["a/00000000", "a/00000001", "a/00000002", "a/00000003", "a/00000004"], first.Names);
