@@ -141,6 +141,11 @@ public class DatasetTests
         File.Delete(set.PathOf("rain", "3.png"));
         LoadingFixture.WriteImage(set.PathOf("clean", "4.png"), LoadingFixture.Coded(4, 3, 3, 4, 0));
         Assert.Contains("4.png has no rainy image", Assert.Throws<DatasetException>(() => new PairedFolderDataset(set.PathOf("rain"), set.PathOf("clean"))).Message);
+        LoadingFixture.WriteImage(set.PathOf("rain", "4.png"), LoadingFixture.Coded(5, 3, 3, 4, 1));
+        var sized = new PairedFolderDataset(set.PathOf("rain"), set.PathOf("clean"));
+        var e = Assert.Throws<DatasetException>(() => sized.Get(2, Rng));
+        Assert.Contains(set.PathOf("clean", "4.png"), e.Message);
+        Assert.Contains("5×3", e.Message);
     }
 
     [Fact]
