@@ -9,7 +9,8 @@ namespace Derain.Data.Loading;
 /// (seed, epoch), so the stream is the same for any number of workers and can be resumed exactly from a
 /// <see cref="Position"/>. Batches are made on worker threads, outside any <see cref="TensorScope"/>: the consumer
 /// owns each batch and disposes it. A worker's error reaches the consumer as a <see cref="DataLoaderException"/>
-/// naming the batch, sample and file, from that batch's <see cref="Next"/> on (until <see cref="Seek"/>).
+/// naming the batch, sample and file, from that batch's <see cref="Next"/> on (until <see cref="Seek"/>). One thread
+/// consumes: <see cref="Next"/> and <see cref="Seek"/> are not meant to be called concurrently.
 /// </summary>
 public sealed class DataLoader : IDisposable
 {
