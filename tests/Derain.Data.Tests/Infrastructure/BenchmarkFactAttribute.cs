@@ -1,4 +1,4 @@
-namespace Derain.Data.Tests.Loading;
+namespace Derain.Data.Tests.Infrastructure;
 
 /// <summary>A measurement that only runs when DERAIN_BENCH=1: it takes seconds and its numbers are for people, not asserts.</summary>
 internal sealed class BenchmarkFactAttribute : FactAttribute
