@@ -15,8 +15,8 @@ public sealed record BenchResult(string Name, double DerainMs, double TorchMs, i
 
 /// <summary>
 /// Runs each row in Derain and then, back to back, in Debian's PyTorch (a child process running
-/// tools/bench/&lt;script&gt;.py, which times the same row the same way: 2 warm-up calls, then the median of as
-/// many calls as fit in the time budget, at least 3). Measuring the two sides row by row in one run keeps
+/// tools/bench/&lt;script&gt;.py, which times the same row the same way: a warm-up of at least 2 calls and 0.5 s,
+/// then the median of as many calls as fit in the time budget, at least 3). Measuring the two sides row by row in one run keeps
 /// machine noise from drifting between them; only ratios are meant to be compared.
 /// </summary>
 public sealed class SideBySide(string torchScript, int threads, double minSeconds)
@@ -38,11 +38,15 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
         return results;
     }
 
-    /// <summary>Median milliseconds of <paramref name="run"/> after two warm-up calls.</summary>
+    /// <summary>
+    /// Median milliseconds of <paramref name="run"/> after a warm-up of at least two calls and half a second:
+    /// .NET's tiered JIT replaces first-tier code only after a delay of about 100 ms, so timing sub-millisecond
+    /// ops right away measures unoptimised code.
+    /// </summary>
     public static (double Ms, int Reps) Measure(Action run, double minSeconds)
     {
-        run();
-        run();
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || warm.Elapsed.TotalSeconds < 0.5; i++) run();
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         while (times.Count < 3 || (total.Elapsed.TotalSeconds < minSeconds && times.Count < 200))

@@ -126,8 +126,11 @@ ROWS = {
 def measure(run, min_seconds):
     grad = torch.enable_grad()
     with grad:
-        for _ in range(2):
+        warm = time.perf_counter()
+        n = 0
+        while n < 2 or time.perf_counter() - warm < 0.5:  # the same warm-up as the C# side
             run()
+            n += 1
         times = []
         start = time.perf_counter()
         while len(times) < 3 or (time.perf_counter() - start < min_seconds and len(times) < 200):
