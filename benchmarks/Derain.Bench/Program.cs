@@ -14,11 +14,12 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench memory [--steps N]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
         int threads = 2, steps = 1000;
+        double? peakOverride = null;
         double seconds = 1.0;
         for (int i = 1; i < args.Length; i++)
         {
@@ -30,6 +31,7 @@ public static class Program
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--only": only = Next(); break;
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--peak": peakOverride = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"bench: unknown option {args[i]}"); return 2;
             }
         }
@@ -41,8 +43,12 @@ public static class Program
             return 2;
         }
         var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();
-        double peak = PeakGflops(threads);
-        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads; peak ≈ {peak:F0} GFLOP/s fp32 ({threads} cores × 64 FLOP/cycle × clock)");
+        double nominal = PeakGflops(threads);
+        // The VM reports only its nominal clock; sustained conv runs above it (boost), so "% peak" uses the
+        // measured estimate for this machine (../shared/docs/compute-backend.md: 0.4–0.5 TFLOP/s on 2 cores)
+        // unless --peak says otherwise.
+        double peak = peakOverride ?? Math.Max(nominal, 225.0 * threads);
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads; fp32 peak taken as {peak:F0} GFLOP/s (nominal clock gives {nominal:F0}: {threads} cores × 64 FLOP/cycle)");
         Console.WriteLine($"{"row",-32} {"derain ms",10} {"torch ms",10} {"ratio",7} {"GFLOP/s",8} {"% peak",7}");
         var results = new SideBySide("torch_ops.py", threads, seconds).Run(rows, r =>
         {
