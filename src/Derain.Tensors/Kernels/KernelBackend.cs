@@ -1,4 +1,3 @@
-using System.Numerics;
 using Derain.Tensors.Kernels.Dnnl;
 using Derain.Tensors.Kernels.Managed;
 
@@ -60,7 +59,4 @@ public static class KernelBackend
     /// <summary>Options for managed Parallel.For loops that follow <see cref="Threads"/>.</summary>
     internal static ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = _threads };
 
-    /// <summary>True for the element types kernels support.</summary>
-    internal static bool IsSupported<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(T) == typeof(float) || typeof(T) == typeof(double);
 }

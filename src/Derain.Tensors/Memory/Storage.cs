@@ -47,8 +47,6 @@ internal sealed class Storage
     /// <summary>Bumped by in-place writes, so caches of derived data (e.g. reordered weights) can tell.</summary>
     public int Version;
 
-    public bool IsReleased => _data is null;
-
     public Array Data => _data ?? throw new ObjectDisposedException(nameof(Tensor), "The tensor's memory was released (the tensor, or the scope that owned it, was disposed).");
 
     public Span<T> Span<T>(int offset, int count)
