@@ -225,8 +225,7 @@ def warp_clamped(image, flow, scale=WARP_SCALE):
     ys = torch.arange(h, dtype=flow.dtype).view(1, h, 1)
     x = xs + flow[:, 0] * scale
     y = ys + flow[:, 1] * scale
-    x0 = torch.floor(x.detach())
-    y0 = torch.floor(y.detach())
+    x0, y0 = torch.floor(x.detach()), torch.floor(y.detach())
     x0c, x1c = x0.clamp(0, w - 1), (x0 + 1).clamp(0, w - 1)
     y0c, y1c = y0.clamp(0, h - 1), (y0 + 1).clamp(0, h - 1)
     flat = image.reshape(n, c, h * w)
