@@ -22,10 +22,13 @@ train_step_all.safetensors + train_step_all.npz — one EEVRSR_all training step
     loss_total, loss_restoration, loss_motion, loss_warp_mse, loss_smoothness   the terms below (shape [1])
     grad/<TF name>                            ∂loss_total/∂parameter in the TF layout, every trainable variable
                                               (stored as float32: a relative rounding of 6e-8 on the float64 value)
+    ema_steps [1], ema_biased/<TF name>       the zero-debias state before the step, as if 5 updates had been made:
+                                              local_step 5 and biased = moving·(1 − 0.999⁵) for every BN moving_mean /
+                                              moving_variance (TF keeps them as <scope>/<scope>/moving_mean/biased
+                                              and …/local_step; the converted weights do not carry them)
     moving/<TF name>                          every BN moving_mean / moving_variance after the step
     frames2 [2,5,16,24], moving2/<TF name>    a second training-mode forward on frames2 (same weights): the moving
-                                              statistics after both updates, which tells a zero-debiased average
-                                              from a plain copy of the last batch statistics
+                                              statistics after both updates
     min_boundary_distance [1]                 over every sample position of every warp in the three forwards, the
                                               distance (px) to the nearest ⌊·⌋ jump; the seed is chosen so that
                                               float32 rounding of the positions cannot change a corner (> 5e-5)
@@ -33,7 +36,9 @@ train_step_all.safetensors + train_step_all.npz — one EEVRSR_all training step
     L_total = L_rest + L_mc, L_rest = mean (output − target)², L_mc = mean (warped_k − frames[:,2])²
               + 0.01 · mean over flows and y < H−1, x < W−1 of sqrt(0.01 + Σ_{c∈u,v} (∂x c)² + (∂y c)²), (u,v) = 64·flow.
   BatchNorm in training: batch mean and biased variance, eps 1e-3; moving statistics by TF's zero-debiased
-  assign_moving_average (decay 0.999) starting from biased = 0, step = 0.
+  assign_moving_average (decay 0.999): biased ← biased − (biased − batch)(1 − 0.999), step ← step + 1,
+  moving = biased / (1 − 0.999^step), from the ema_* state above (so that neither a plain copy of the batch
+  statistics nor an undebiased average passes).
 """
 import os
 import sys
@@ -190,8 +195,19 @@ class PositionLog:
         ref.warp_clamped = self._orig
 
 
+EMA_STEPS = 5
+
+
+def ema_start(tensors):
+    """The zero-debias state consistent with the stored moving statistics after EMA_STEPS updates."""
+    return {k: v.astype(np.float64) * (1 - ref.BN_DECAY ** EMA_STEPS) for k, v in tensors.items()
+            if k.endswith("/moving_mean") or k.endswith("/moving_variance")}
+
+
 def run_step(tensors, frames, target, frames2, dtype):
     net = ref.Eevrsr(tensors, ref.ALL, dtype)
+    for k, biased in ema_start(tensors).items():
+        net.ema[k] = (torch.from_numpy(biased).to(dtype), EMA_STEPS)
     with PositionLog() as log:
         with torch.no_grad():
             eval_out, _, _ = net.forward(frames.to(dtype))
@@ -255,7 +271,9 @@ def main():
                   warped=r["warped"], flow=r["flow"], loss_total=r["total"].reshape(1),
                   loss_restoration=r["rest"].reshape(1), loss_motion=r["motion"].reshape(1),
                   loss_warp_mse=r["warp_mse"].reshape(1), loss_smoothness=r["huber"].reshape(1),
-                  min_boundary_distance=np.array([r["min_distance"]]))
+                  min_boundary_distance=np.array([r["min_distance"]]), ema_steps=np.array([float(EMA_STEPS)]))
+    for k, v in ema_start(weights).items():
+        arrays["ema_biased/" + k] = v
     for k, v in r["grads"].items():
         arrays["grad/" + k] = v.detach().numpy().astype(np.float32)
     for k, v in r["moving"].items():
