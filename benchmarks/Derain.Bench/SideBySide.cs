@@ -4,13 +4,21 @@ using System.Text.Json;
 
 namespace Derain.Bench;
 
-/// <summary>One benchmark row: a name shared with the PyTorch side, and a factory that prepares inputs and returns the timed action.</summary>
-public sealed record BenchRow(string Name, Func<Action> Setup, double Flops = 0);
+/// <summary>
+/// One benchmark row: a name shared with the PyTorch side, and a factory that prepares inputs and returns the timed
+/// action; <paramref name="Items"/> &gt; 0 counts what one call processes (frames, clips) for a throughput column.
+/// </summary>
+public sealed record BenchRow(string Name, Func<Action> Setup, double Flops = 0, int Items = 0);
 
 /// <summary>A measured row.</summary>
-public sealed record BenchResult(string Name, double DerainMs, double TorchMs, int DerainReps, int TorchReps, double Flops)
+public sealed record BenchResult(string Name, double DerainMs, double TorchMs, int DerainReps, int TorchReps, double Flops, int Items = 0)
 {
     public double Ratio => DerainMs / TorchMs;
+
+    /// <summary>Items per second on each side (0 when the row counts none).</summary>
+    public double DerainPerSecond => Items > 0 ? Items * 1000.0 / DerainMs : 0;
+
+    public double TorchPerSecond => Items > 0 ? Items * 1000.0 / TorchMs : 0;
 }
 
 /// <summary>
@@ -18,8 +26,9 @@ public sealed record BenchResult(string Name, double DerainMs, double TorchMs, i
 /// tools/bench/&lt;script&gt;.py, which times the same row the same way: a warm-up of at least 2 calls and 0.5 s,
 /// then the median of as many calls as fit in the time budget, at least 3). Measuring the two sides row by row in one run keeps
 /// machine noise from drifting between them; only ratios are meant to be compared.
+/// <paramref name="scriptArgs"/> follow the thread count on the script's command line.
 /// </summary>
-public sealed class SideBySide(string torchScript, int threads, double minSeconds)
+public sealed class SideBySide(string torchScript, int threads, double minSeconds, params string[] scriptArgs)
 {
     public List<BenchResult> Run(IReadOnlyList<BenchRow> rows, Action<BenchResult>? onRow = null)
     {
@@ -29,7 +38,7 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
         {
             var (ms, reps) = Measure(row.Setup(), minSeconds);
             var (tms, treps) = AskTorch(torch, row.Name);
-            var r = new BenchResult(row.Name, ms, tms, reps, treps, row.Flops);
+            var r = new BenchResult(row.Name, ms, tms, reps, treps, row.Flops, row.Items);
             results.Add(r);
             onRow?.Invoke(r);
         }
@@ -62,7 +71,7 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
     private Process StartTorch()
     {
         var script = Path.Combine(RepoRoot(), "tools", "bench", torchScript);
-        var psi = new ProcessStartInfo("/usr/bin/python3", [script, threads.ToString(CultureInfo.InvariantCulture)])
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, threads.ToString(CultureInfo.InvariantCulture), .. scriptArgs])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -100,7 +109,8 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
-    /// <summary>Writes one JSON object per row: {"name","derain_ms","torch_ms","ratio"}.</summary>
+    /// <summary>Writes one JSON object per row: {"name","derain_ms","torch_ms","ratio"}, plus "items_per_call",
+    /// "derain_per_s" and "torch_per_s" for rows that count items.</summary>
     public static void WriteJson(string path, IEnumerable<BenchResult> results)
     {
         var rows = results.Select(r => new Dictionary<string, object>
@@ -110,6 +120,13 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
             ["torch_ms"] = Math.Round(r.TorchMs, 4),
             ["ratio"] = Math.Round(r.Ratio, 4),
         }).ToList();
+        foreach (var (row, r) in rows.Zip(results))
+        {
+            if (r.Items == 0) continue;
+            row["items_per_call"] = r.Items;
+            row["derain_per_s"] = Math.Round(r.DerainPerSecond, 4);
+            row["torch_per_s"] = Math.Round(r.TorchPerSecond, 4);
+        }
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(rows, JsonOptions));
         File.Move(tmp, path, overwrite: true);

@@ -26,7 +26,7 @@ Commands:
         key, also relative to the key's largest magnitude (converts the official checkpoints with ./derain when
         no file is given); exit status 1 when a relative difference exceeds 1e-5.
 
-The training loss (the project's definition, docs in the golden script tools/golden/eevrsr.py):
+The training loss (the project's definition, also documented in tools/golden/eevrsr.py):
   L_total = L_rest + motion_weight·L_mc;  L_rest = mean (Output − target)²;
   L_mc = mean (Warped_k − F_t)² + smoothness · mean sqrt(0.01 + |∇(64·flow)|²) on the grid y < H−1, x < W−1.
 """
@@ -291,12 +291,14 @@ class Eevrsr:
         mean_name, var_name = prefix + "/moving_mean", prefix + "/moving_variance"
         if not self.training:
             return F.batch_norm(x, self.moving[mean_name], self.moving[var_name], gamma, beta, False, 0.0, BN_EPS)
-        y = F.batch_norm(x, None, None, gamma, beta, True, 0.0, BN_EPS)  # batch mean, biased variance
-        with torch.no_grad():
-            mean = x.mean(dim=(0, 2, 3))
-            var = (x - mean.view(1, -1, 1, 1)).square().mean(dim=(0, 2, 3))
-            self._ema_update(mean_name, mean)
-            self._ema_update(var_name, var)
+        # Normalises with the batch mean and biased variance; with momentum 1 the scratch buffers receive the batch
+        # mean and the unbiased variance, whose biased form (tf.nn.moments) is recovered by (count − 1)/count.
+        mean = torch.zeros(x.shape[1], dtype=x.dtype)
+        var = torch.zeros(x.shape[1], dtype=x.dtype)
+        y = F.batch_norm(x, mean, var, gamma, beta, True, 1.0, BN_EPS)
+        count = x.numel() // x.shape[1]
+        self._ema_update(mean_name, mean)
+        self._ema_update(var_name, var * ((count - 1) / count))
         return y
 
     def _ema_update(self, name, value):
