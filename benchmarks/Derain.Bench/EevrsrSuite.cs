@@ -29,12 +29,12 @@ public static class EevrsrSuite
     }
 
     /// <summary>Runs the rows side by side and prints the table (and writes <paramref name="json"/> when given).</summary>
-    public static int Run(int threads, double seconds, string? json)
+    public static int Run(int threads, double seconds, string? json, string? only)
     {
         var weights = ConvertForTorch(Path.Combine(SideBySide.RepoRoot(), "artifacts", "bench", "eevrsr"));
         Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads (PyTorch {threads} threads); target: Derain time ≤ 0.7 × PyTorch");
         Console.WriteLine($"{"row",-34} {"derain ms",10} {"torch ms",10} {"ratio",7} {"derain /s",10} {"torch /s",9}  unit");
-        var results = new SideBySide("torch_eevrsr.py", threads, seconds, weights).Run(Rows().ToList(), r =>
+        var results = new SideBySide("torch_eevrsr.py", threads, seconds, weights).Run(Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList(), r =>
         {
             string unit = r.Name.Contains("train", StringComparison.Ordinal) ? "clips" : "frames";
             Console.WriteLine($"{r.Name,-34} {r.DerainMs,10:F1} {r.TorchMs,10:F1} {r.Ratio,7:F2} {r.DerainPerSecond,10:F2} {r.TorchPerSecond,9:F2}  {unit}");

@@ -7,7 +7,7 @@ namespace Derain.Bench;
 /// <c>./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT]</c>: the side-by-side operator table
 /// (Derain vs Debian's PyTorch 1.13 at the same thread count, one run, ratio Derain/PyTorch per row);
 /// <c>./bench memory [--steps N]</c>: resident memory over N training steps of a small conv net;
-/// <c>./bench eevrsr [--json FILE] [--threads N] [--seconds S]</c>: EEVRSR inference at 640×480 and one training
+/// <c>./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT]</c>: EEVRSR inference at 640×480 and one training
 /// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>).
 /// </summary>
 public static class Program
@@ -16,7 +16,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
@@ -39,7 +39,7 @@ public static class Program
         }
         KernelBackend.Threads = threads;
         if (args[0] == "memory") return MemorySuite.Run(steps);
-        if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json);
+        if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
         if (args[0] != "ops")
         {
             Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr)");
