@@ -1,0 +1,97 @@
+using Derain.NN.Layers;
+using Derain.NN.Modules;
+using Derain.Tensors;
+
+namespace Derain.Models.Eevrsr;
+
+/// <summary>
+/// EEVRSR's de-raining sub-net (official <c>net_final.py</c> <c>derain_net</c>, <c>utils.py</c> DenseBlock): a 7×7
+/// feature convolution of the five stacked frames (no activation), a 6-layer dense block with growth 12, then
+/// BN → ReLU → 1×1 to 6 → BN → ReLU → 5×5 to the 1-channel residual. Every convolution uses TF 'SAME' padding;
+/// BatchNorm is TF's (eps 1e-3, zero-debiased moving statistics).
+/// State-dict names: conv1, dense.layer1 … layer6 (bn1, conv1x1, bn2, conv3x3), bn1, conv2, bn2, conv3.
+/// </summary>
+public sealed class DerainSubnet : Module
+{
+    /// <summary>Growth rate k of the dense block (official growth_k).</summary>
+    public const int Growth = 12;
+
+    private readonly ConvNd _conv1, _conv2, _conv3;
+    private readonly DenseBlock _dense;
+    private readonly TfBatchNorm _bn1, _bn2;
+
+    public DerainSubnet(Generator g, int frames = 5)
+    {
+        _conv1 = RegisterModule("conv1", EevrsrInit.Conv(frames, 2 * Growth, 7, 1, g));
+        _dense = RegisterModule("dense", new DenseBlock(2 * Growth, Growth, layers: 6, g));
+        _bn1 = RegisterModule("bn1", new TfBatchNorm(Growth));
+        _conv2 = RegisterModule("conv2", EevrsrInit.Conv(Growth, Growth / 2, 1, 1, g));
+        _bn2 = RegisterModule("bn2", new TfBatchNorm(Growth / 2));
+        _conv3 = RegisterModule("conv3", EevrsrInit.Conv(Growth / 2, 1, 5, 1, g));
+    }
+
+    /// <summary>Residual [N, 1, H, W] for the stacked frames [N, 5, H, W] (t−2 … t+2).</summary>
+    public Tensor Forward(Tensor frames) => Forward(frames, null);
+
+    /// <summary>As <see cref="Forward(Tensor)"/>, reporting conv1, dense1 … dense6 and conv2 to <paramref name="trace"/>.</summary>
+    internal Tensor Forward(Tensor frames, Action<string, Tensor>? trace)
+    {
+        var features = _conv1.Forward(frames);
+        trace?.Invoke("conv1", features);
+        var x = _dense.Forward(features, trace);
+        x = Ops.Relu(_bn1.Forward(x));
+        x = Ops.Relu(_bn2.Forward(_conv2.Forward(x)));
+        trace?.Invoke("conv2", x);
+        return _conv3.Forward(x);
+    }
+}
+
+/// <summary>
+/// The dense block of <c>utils.py</c>: each layer (BN → ReLU → 1×1 to 4k → BN → ReLU → 3×3 to k) sees the concatenation
+/// of the block input and all earlier layers' outputs. Unlike DenseNet, the block returns only the LAST layer's k
+/// channels (the official DenseBlock returns <c>t</c>, not the concatenation) — the trained weights depend on it.
+/// </summary>
+internal sealed class DenseBlock : Module
+{
+    private readonly DenseLayer[] _layers;
+
+    public DenseBlock(int inChannels, int growth, int layers, Generator g)
+    {
+        _layers = new DenseLayer[layers];
+        for (int i = 0; i < layers; i++)
+            _layers[i] = RegisterModule($"layer{i + 1}", new DenseLayer(inChannels + i * growth, growth, g));
+    }
+
+    public Tensor Forward(Tensor x, Action<string, Tensor>? trace)
+    {
+        Tensor last = x;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            last = _layers[i].Forward(x);
+            trace?.Invoke($"dense{i + 1}", last);
+            if (i + 1 < _layers.Length) x = Ops.Concat([x, last], 1);
+        }
+        return last;
+    }
+}
+
+/// <summary>One bottleneck layer of the dense block (official Dense_B_Layer).</summary>
+internal sealed class DenseLayer : Module
+{
+    private readonly TfBatchNorm _bn1, _bn2;
+    private readonly ConvNd _conv1x1, _conv3x3;
+
+    public DenseLayer(int inChannels, int growth, Generator g)
+    {
+        _bn1 = RegisterModule("bn1", new TfBatchNorm(inChannels));
+        _conv1x1 = RegisterModule("conv1x1", EevrsrInit.Conv(inChannels, 4 * growth, 1, 1, g));
+        _bn2 = RegisterModule("bn2", new TfBatchNorm(4 * growth));
+        _conv3x3 = RegisterModule("conv3x3", EevrsrInit.Conv(4 * growth, growth, 3, 1, g));
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        var y = _conv1x1.Forward(Ops.Relu(_bn1.Forward(x)));
+        return _conv3x3.Forward(Ops.Relu(_bn2.Forward(y)));
+    }
+}
