@@ -29,11 +29,12 @@ public static class TrainCommand
             config, set,
         };
         // A synchronous action: Ctrl+C is handled here (save, then stop), not by the command-line library's timeout.
+        // The training loop turns Ctrl+C into a checkpoint; only rendering a missing dataset ends by cancellation.
         command.SetAction(r => CliErrors.Run(errors, () =>
         {
             var experiment = ExperimentFile.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
             return Run(output ?? AnsiConsole.Console, experiment);
-        }));
+        }, cancelledMessage: "train was cancelled while rendering a dataset; no half-written dataset folder was left."));
         return command;
     }
 

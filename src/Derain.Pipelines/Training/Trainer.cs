@@ -168,7 +168,9 @@ public sealed partial class Trainer
             _scheduleText = _config.Train.Scheduler.Describe(_config.Train.TotalIter);
 
             var train = _config.Datasets.Train;
-            var dataset = new VrdsDataset(trainRoot, _network.ClipLength);
+            // Only what the loss reads is decoded: the rainy clip and the clean centre frame (not mstreak, not the
+            // other clean frames), 6 images per sample instead of 15.
+            var dataset = new VrdsDataset(trainRoot, _network.ClipLength, keys: [DatasetLayout.Rainy], centreCleanOnly: true);
             _loader = new DataLoader(dataset,
                 new DataLoaderOptions
                 {

@@ -56,5 +56,11 @@ public sealed class LumaTests
         var cleanData = data.Select(v => v + 1).ToArray();
         Assert.Equal(Y(cleanData, 1, 2, 0), target.ToArray()[2]);
         Assert.Equal(Y(cleanData, 0, 2, 1), target.ToArray()[1]);
+
+        // A loader that reads the clean centre frame alone gives the same target.
+        using var centres = Ops.Narrow(clean, 1, 2, 1);
+        var (_, sameTarget) = Luma.Pair(rainy, centres);
+        Assert.Equal(target.ToArray(), sameTarget.ToArray());
+        Assert.Throws<ArgumentException>(() => Luma.Pair(rainy, Ops.Narrow(clean, 1, 0, 3)));
     }
 }

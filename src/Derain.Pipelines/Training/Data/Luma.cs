@@ -37,16 +37,18 @@ public static class Luma
     }
 
     /// <summary>
-    /// The network's input and target from a batch of clips: rainy [N, T, 3, H, W] → [N, T, H, W] and clean
-    /// [N, T, 3, H, W] → its centre frame [N, 1, H, W].
+    /// The network's input and target from a batch of clips: rainy [N, T, 3, H, W] → [N, T, H, W], and the clean
+    /// centre frame → [N, 1, H, W], from clean clips [N, T, 3, H, W] or clean centre frames alone [N, 1, 3, H, W].
     /// </summary>
     public static (Tensor Frames, Tensor Target) Pair(Tensor rainy, Tensor clean)
     {
-        if (rainy.Rank != 5 || clean.Shape != rainy.Shape)
-            throw new ArgumentException($"Expected rainy and clean clips [N, T, 3, H, W] of one shape; got {rainy.Shape} and {clean.Shape}.");
-        int t = rainy.Size(1);
+        var s = rainy.Shape;
+        if (rainy.Rank != 5 || clean.Rank != 5 || clean.Size(0) != s[0] || clean.Size(2) != 3 || clean.Size(3) != s[3] || clean.Size(4) != s[4]
+            || (clean.Size(1) != s[1] && clean.Size(1) != 1))
+            throw new ArgumentException($"Expected rainy clips [N, T, 3, H, W] and clean clips of that shape or centre frames [N, 1, 3, H, W]; got {rainy.Shape} and {clean.Shape}.");
         var frames = FromRgb(rainy);
-        using var centre = Ops.Narrow(clean, 1, t / 2, 1);
+        if (clean.Size(1) == 1) return (frames, FromRgb(clean));
+        using var centre = Ops.Narrow(clean, 1, s[1] / 2, 1);
         return (frames, FromRgb(centre));
     }
 }

@@ -21,7 +21,7 @@ public sealed class ValidationSet
 
     public ValidationSet(string root, int clipLength, int? maxClips, int? crop, int sizeMultiple)
     {
-        _dataset = new VrdsDataset(root, clipLength);
+        _dataset = new VrdsDataset(root, clipLength, keys: [Derain.Data.Synthesis.DatasetLayout.Rainy], centreCleanOnly: true);
         int count = _dataset.Count;
         int n = Math.Min(count, maxClips ?? count);
         // Evenly spaced, starting in the middle of the first stride so short sets are not biased to their start.
@@ -71,7 +71,7 @@ public sealed class ValidationSet
         return Luma.Pair(rainy, clean);
     }
 
-    /// <summary>[T, 3, H, W] → [1, T, 3, h, w] at (top, left).</summary>
+    /// <summary>[T, 3, H, W] → [1, T, 3, h, w] at (top, left) (T is 1 for the clean centre frame).</summary>
     private static Tensor Crop(Tensor clip, int top, int left, int h, int w)
     {
         int t = clip.Size(0), c = clip.Size(1), height = clip.Size(2), width = clip.Size(3);
