@@ -124,7 +124,6 @@ public sealed partial class Trainer
     /// <summary>The state of one run: network, optimiser, data, log; disposed at the end.</summary>
     private sealed partial class Session : IDisposable
     {
-        private readonly Trainer _owner;
         private readonly ExperimentConfig _config;
         private readonly ITrainingReporter _reporter;
         private readonly string _directory;
@@ -146,7 +145,6 @@ public sealed partial class Trainer
 
         public Session(Trainer owner, string trainRoot, string valRoot, string directory, CheckpointStore store)
         {
-            _owner = owner;
             _config = owner._config;
             _reporter = owner._reporter;
             _directory = directory;
