@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace Derain.Pipelines.Tests.Inference;
 
 /// <summary>The run pipeline with stand-in networks: flat memory, every frame out, padding and cropping, formats, atomic output.</summary>
+[Collection(MemoryCollection.Name)]
 public sealed class StreamingTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();
