@@ -158,6 +158,24 @@ public sealed class StreamingTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(Path.Combine(npy.Output, "000008.npy")));
     }
 
+    [Fact]
+    public void ATruncatedVideoIsRestoredAsFarAsItDecodesAndSaysSo()
+    {
+        string whole = _temp.Combine("whole.mp4");
+        using (var writer = VideoWriter.Create(whole, 96, 64, new FrameRate(25)))
+        {
+            for (int i = 0; i < 30; i++) writer.Write(StandIns.Pattern(i, 96, 64));
+            writer.Complete();
+        }
+        var bytes = File.ReadAllBytes(whole);
+        string cut = _temp.Combine("cut.mp4");
+        File.WriteAllBytes(cut, bytes[..(bytes.Length * 6 / 10)]);
+        var summary = VideoRestoration.Run(new LumaRestorer(StandIns.Identity, 4), cut, _temp.Combine("out"), OutputFormat.Png);
+        Assert.InRange(summary.Frames, 1, 29);
+        Assert.Equal(summary.Frames, Directory.GetFiles(summary.Output).Length);
+        Assert.Contains($"decoded {summary.Frames} of the 30 frames", summary.InputProblem);
+    }
+
     [Theory]
     [InlineData(OutputFormat.Png, "out")]
     [InlineData(OutputFormat.Mp4, "out.mp4")]
