@@ -43,7 +43,7 @@ public static class EevrsrCheckpoint
                 }
                 else if (tfNames && IsEmaBookkeeping(name))
                 {
-                    state[name] = DefaultBookkeeping(name, reader, names);
+                    state[name] = DefaultBookkeeping(name, reader);
                 }
                 else
                 {
@@ -82,7 +82,7 @@ public static class EevrsrCheckpoint
     /// When a TF file lacks the accumulators (e.g. a converted file without training state), the moving statistics
     /// are taken as fully debiased: accumulator = moving value and a step count large enough that 1 − decay^step = 1.
     /// </summary>
-    private static Tensor DefaultBookkeeping(string name, ICheckpointReader reader, HashSet<string> names)
+    private static Tensor DefaultBookkeeping(string name, ICheckpointReader reader)
     {
         string stem = name[..name.LastIndexOf('.')];
         if (name.EndsWith(".ema_steps", StringComparison.Ordinal)) return Tensor.Full(new Shape(), 1e6f);
