@@ -34,8 +34,7 @@ public sealed record RunSummary(string Output, OutputFormat Format, int Frames, 
 public static class VideoRestoration
 {
     /// <summary>
-    /// Checks the input and output paths before anything heavy starts; returns the full output path. The output's
-    /// parent folder is created when missing.
+    /// Checks the input and output paths before anything heavy starts (and creates nothing); returns the full output path.
     /// </summary>
     public static string CheckPaths(string input, string output, OutputFormat format)
     {
@@ -63,7 +62,6 @@ public static class VideoRestoration
             if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
                 throw new InferenceException($"output folder {output} already exists and is not empty; choose a new folder or empty it");
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         return target;
     }
 
@@ -73,6 +71,7 @@ public static class VideoRestoration
     {
         ArgumentNullException.ThrowIfNull(restorer);
         string target = CheckPaths(input, output, format);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!); // a missing parent folder is made, like mkdir -p
         var clock = Stopwatch.StartNew();
         using var reader = VideoReader.Open(input);
         var info = reader.Info;
