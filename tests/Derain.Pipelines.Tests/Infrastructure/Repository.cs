@@ -18,19 +18,3 @@ public static class Repository
         throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} holds Derain.slnx (shared data: {SharedData.Root}).");
     }
 }
-
-/// <summary>A temporary folder removed when the test ends.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder(string prefix = "derain-train-") => Path = Directory.CreateTempSubdirectory(prefix).FullName;
-
-    public string Path { get; }
-
-    public string this[string name] => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-    }
-}

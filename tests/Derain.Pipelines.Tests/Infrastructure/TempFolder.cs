@@ -1,11 +1,14 @@
 namespace Derain.Pipelines.Tests.Infrastructure;
 
 /// <summary>A fresh temporary folder, deleted with everything in it on dispose.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
-    public TempFolder() => Path = Directory.CreateTempSubdirectory("derain-pipelines-").FullName;
+    public TempFolder(string prefix = "derain-pipelines-") => Path = Directory.CreateTempSubdirectory(prefix).FullName;
 
     public string Path { get; }
+
+    /// <summary>A path inside the folder.</summary>
+    public string this[string name] => System.IO.Path.Combine(Path, name);
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
