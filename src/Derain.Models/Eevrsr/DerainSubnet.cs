@@ -1,4 +1,5 @@
 using Derain.Models.Common;
+using Derain.NN.Init;
 using Derain.NN.Layers;
 using Derain.NN.Modules;
 using Derain.Tensors;
@@ -29,6 +30,16 @@ public sealed class DerainSubnet : Module
         _conv2 = RegisterModule("conv2", EevrsrInit.Conv(Growth, Growth / 2, 1, 1, g));
         _bn2 = RegisterModule("bn2", new TfBatchNorm(Growth / 2));
         _conv3 = RegisterModule("conv3", EevrsrInit.Conv(Growth / 2, 1, 5, 1, g));
+    }
+
+    /// <summary>Zeroes the residual convolution's weight and bias (<see cref="EevrsrNet.ZeroInitResidual"/>).</summary>
+    internal void ZeroInitResidual()
+    {
+        using (Tensors.Autograd.GradMode.NoGrad())
+        {
+            Initializers.Constant(_conv3.Weight, 0);
+            Initializers.Constant(_conv3.Bias!, 0);
+        }
     }
 
     /// <summary>Residual [N, 1, H, W] for the stacked frames [N, 5, H, W] (t−2 … t+2).</summary>

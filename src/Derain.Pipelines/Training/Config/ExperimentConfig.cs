@@ -179,17 +179,24 @@ public sealed class NetworkConfig
     /// <summary>EEVRSR variants: motion compensation + de-raining, or de-raining only.</summary>
     public static IReadOnlyList<string> Variants { get; } = ["all", "derain_only"];
 
-    public NetworkConfig(string type, string variant = "all")
+    public NetworkConfig(string type, string variant = "all", bool zeroInitResidual = false)
     {
         if (!Types.Contains(type)) throw new ConfigValueException("type", $"unknown network '{type}'; use {string.Join(" or ", Types)}");
         if (!Variants.Contains(variant)) throw new ConfigValueException("variant", $"unknown variant '{variant}'; use {string.Join(" or ", Variants)}");
         Type = type;
         Variant = variant;
+        ZeroInitResidual = zeroInitResidual;
     }
 
     public string Type { get; }
 
     public string Variant { get; }
+
+    /// <summary>
+    /// <c>zero_init_residual</c>: start the last convolution at zero so the untrained network returns its centre frame
+    /// (see <see cref="Derain.Models.Eevrsr.EevrsrNet.ZeroInitResidual"/>). Off by default, as in the official code.
+    /// </summary>
+    public bool ZeroInitResidual { get; }
 }
 
 /// <summary><c>train:</c> optimiser, schedule, length, batch, patch and loss weights.</summary>

@@ -16,16 +16,17 @@ public sealed class EevrsrTraining : ITrainableNetwork
     private readonly EevrsrNet _net;
     private readonly EevrsrLoss _loss;
 
-    public EevrsrTraining(EevrsrVariant variant, Generator generator, double motionWeight = 1.0, double smoothness = 0.01)
+    public EevrsrTraining(EevrsrVariant variant, Generator generator, double motionWeight = 1.0, double smoothness = 0.01, bool zeroInitResidual = false)
     {
         _net = new EevrsrNet(variant, generator);
+        if (zeroInitResidual) _net.ZeroInitResidual();
         _loss = new EevrsrLoss(motionWeight, smoothness);
     }
 
     /// <summary>The network a config's <c>network:</c> and <c>train:</c> sections describe.</summary>
     public static EevrsrTraining FromConfig(ExperimentConfig config, Generator generator)
         => new(config.Network.Variant == "derain_only" ? EevrsrVariant.DerainOnly : EevrsrVariant.All, generator,
-            config.Train.MotionWeight, config.Train.Smoothness);
+            config.Train.MotionWeight, config.Train.Smoothness, config.Network.ZeroInitResidual);
 
     public EevrsrNet Net => _net;
 
