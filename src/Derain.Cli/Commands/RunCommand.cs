@@ -106,7 +106,7 @@ public static class RunCommand
     /// Progress for logs and pipes (no cursor movement): a line every ten seconds and at the end, with the rate and
     /// the time left.
     /// </summary>
-    private sealed class PlainProgress(IAnsiConsole console) : IProgress<RunProgress>
+    internal sealed class PlainProgress(IAnsiConsole console) : IProgress<RunProgress>
     {
         private TimeSpan _next = TimeSpan.FromSeconds(10);
 
