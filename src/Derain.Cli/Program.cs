@@ -20,6 +20,9 @@ public static class Program
         root.Subcommands.Add(Commands.WeightsCommand.Create());
         root.Subcommands.Add(Commands.EvalCommand.Create());
         root.Subcommands.Add(Commands.SynthCommand.Create());
+        root.Subcommands.Add(Commands.DemoCommand.Create());
+        root.Subcommands.Add(Commands.RunCommand.Create());
+        root.Subcommands.Add(Commands.TrainCommand.Create());
         if (args.Length == 0) args = ["--help"];
         return root.Parse(args).Invoke();
     }

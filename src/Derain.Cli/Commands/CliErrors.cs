@@ -2,6 +2,9 @@ using Derain.Data.Evaluation;
 using Derain.Data.Imaging;
 using Derain.Data.Synthesis;
 using Derain.Data.Video;
+using Derain.Pipelines.Inference;
+using Derain.Pipelines.Training;
+using Derain.Pipelines.Training.Config;
 using Spectre.Console;
 
 namespace Derain.Cli.Commands;
@@ -39,7 +42,7 @@ public static class CliErrors
         }
     }
 
-    private static bool IsUserError(Exception e) => e is CliException or EvaluationException or ImageFileException or VideoException
-        or FfmpegNotFoundException or SynthesisException or FileNotFoundException or DirectoryNotFoundException
+    private static bool IsUserError(Exception e) => e is CliException or ConfigException or TrainingDivergedException or EvaluationException or ImageFileException or VideoException
+        or FfmpegNotFoundException or SynthesisException or InferenceException or FileNotFoundException or DirectoryNotFoundException
         or InvalidDataException or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException;
 }

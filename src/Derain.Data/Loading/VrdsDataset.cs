@@ -10,7 +10,9 @@ namespace Derain.Data.Loading;
 /// single-channel. gt and lq are required; the other keys are used when their folder exists. The listing is
 /// checked up front (same videos and frame names under every key, videos at least T long); sizes are checked when
 /// a clip is decoded. VRDS's test split keeps its frames in <c>testlq</c> and <c>testgt</c>: name those folders with the
-/// rainyFolder and cleanFolder arguments (the keys stay lq and gt).
+/// rainyFolder and cleanFolder arguments (the keys stay lq and gt). Training that needs less can say so and decode
+/// less: <c>keys</c> limits the label folders read (gt and lq are always read), and <c>centreCleanOnly</c> makes gt
+/// the centre frame alone ([1,C,H,W]), the target of networks that restore one frame from a window (EEVRSR).
 /// </summary>
 public sealed class VrdsDataset : IDataset
 {
@@ -24,7 +26,8 @@ public sealed class VrdsDataset : IDataset
     private readonly List<Video> _videos = [];
     private readonly List<(int Video, int Start)> _clips = [];
 
-    public VrdsDataset(string root, int clipLength = 5, string rainyFolder = DatasetLayout.Rainy, string cleanFolder = DatasetLayout.Clean)
+    public VrdsDataset(string root, int clipLength = 5, string rainyFolder = DatasetLayout.Rainy, string cleanFolder = DatasetLayout.Clean,
+        IReadOnlyCollection<string>? keys = null, bool centreCleanOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(rainyFolder);
         ArgumentException.ThrowIfNullOrEmpty(cleanFolder);
@@ -42,7 +45,11 @@ public sealed class VrdsDataset : IDataset
         foreach (var required in new[] { cleanFolder, rainyFolder })
             if (!Directory.Exists(Path.Combine(root, required)))
                 throw new DatasetException($"{root}: no '{required}' folder (a VRDS set has gt and lq, optionally drop, 01drop, mstreak)");
-        Keys = KnownKeys.Where(k => Directory.Exists(Path.Combine(root, FolderOf(k.Key)))).ToArray();
+        if (keys?.FirstOrDefault(k => KnownKeys.All(known => known.Key != k)) is string unknown)
+            throw new ArgumentException($"'{unknown}' is not a VRDS key (use {string.Join(", ", KnownKeys.Select(k => k.Key))}).", nameof(keys));
+        Keys = KnownKeys.Where(k => Directory.Exists(Path.Combine(root, FolderOf(k.Key))))
+            .Where(k => keys is null || keys.Contains(k.Key) || k.Key is DatasetLayout.Clean or DatasetLayout.Rainy).ToArray();
+        CentreCleanOnly = centreCleanOnly;
 
         var lqRoot = Path.Combine(root, rainyFolder);
         var names = FrameListing.SubFolders(lqRoot);
@@ -79,7 +86,10 @@ public sealed class VrdsDataset : IDataset
     /// <summary>Frames per clip (T).</summary>
     public int ClipLength { get; }
 
-    /// <summary>The keys present, with channel counts, in sample order.</summary>
+    /// <summary>True when gt holds only the centre frame of each clip.</summary>
+    public bool CentreCleanOnly { get; }
+
+    /// <summary>The keys present (and asked for), with channel counts, in sample order.</summary>
     public IReadOnlyList<(string Key, int Channels)> Keys { get; }
 
     /// <summary>Video names in natural order.</summary>
@@ -99,7 +109,8 @@ public sealed class VrdsDataset : IDataset
         {
             for (int k = 0; k < Keys.Count; k++)
             {
-                var files = video.Files[k].GetRange(start, ClipLength);
+                bool centre = CentreCleanOnly && Keys[k].Key == DatasetLayout.Clean;
+                var files = centre ? video.Files[k].GetRange(start + ClipLength / 2, 1) : video.Files[k].GetRange(start, ClipLength);
                 firstFiles[Keys[k].Key] = files[0];
                 sample.Set(Keys[k].Key, FrameDecoder.ReadClip(files, Keys[k].Channels));
             }

@@ -1,3 +1,5 @@
+using Derain.Models.Common;
+using Derain.NN.Init;
 using Derain.NN.Layers;
 using Derain.NN.Modules;
 using Derain.Tensors;
@@ -30,6 +32,16 @@ public sealed class DerainSubnet : Module
         _conv3 = RegisterModule("conv3", EevrsrInit.Conv(Growth / 2, 1, 5, 1, g));
     }
 
+    /// <summary>Zeroes the residual convolution's weight and bias (<see cref="EevrsrNet.ZeroInitResidual"/>).</summary>
+    internal void ZeroInitResidual()
+    {
+        using (Tensors.Autograd.GradMode.NoGrad())
+        {
+            Initializers.Constant(_conv3.Weight, 0);
+            Initializers.Constant(_conv3.Bias!, 0);
+        }
+    }
+
     /// <summary>Residual [N, 1, H, W] for the stacked frames [N, 5, H, W] (t−2 … t+2).</summary>
     public Tensor Forward(Tensor frames) => Forward(frames, null);
 
@@ -39,8 +51,7 @@ public sealed class DerainSubnet : Module
         var features = _conv1.Forward(frames);
         trace?.Invoke("conv1", features);
         var x = _dense.Forward(features, trace);
-        x = Ops.Relu(_bn1.Forward(x));
-        x = Ops.Relu(_bn2.Forward(_conv2.Forward(x)));
+        x = Intermediates.Release(() => Ops.Relu(_bn2.Forward(_conv2.Forward(Ops.Relu(_bn1.Forward(x))))));
         trace?.Invoke("conv2", x);
         return _conv3.Forward(x);
     }
@@ -67,9 +78,16 @@ internal sealed class DenseBlock : Module
         Tensor last = x;
         for (int i = 0; i < _layers.Length; i++)
         {
-            last = _layers[i].Forward(x);
+            var layer = _layers[i];
+            var input = x;
+            last = Intermediates.Release(() => layer.Forward(input));
             trace?.Invoke($"dense{i + 1}", last);
-            if (i + 1 < _layers.Length) x = Ops.Concat([x, last], 1);
+            if (i + 1 == _layers.Length) break;
+            x = Ops.Concat([x, last], 1);
+            // Inference: the previous concatenation (not the block input, which the caller owns) and the layer's
+            // output now live inside x.
+            if (i > 0) Intermediates.Drop(input);
+            Intermediates.Drop(last);
         }
         return last;
     }

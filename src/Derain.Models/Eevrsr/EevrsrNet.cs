@@ -32,6 +32,14 @@ public sealed class EevrsrNet : Module
 
     public EevrsrVariant Variant { get; }
 
+    /// <summary>
+    /// Sets the residual convolution (derain.conv3) to zero, so that the untrained network returns the centre frame
+    /// unchanged and training starts from the input's quality instead of from a random residual of ~1 RMS. A
+    /// training-recipe choice for short schedules (the official code initialises it Xavier-uniform like the rest);
+    /// the architecture is unchanged, and the gradient of a zero convolution is not zero, so it learns normally.
+    /// </summary>
+    public void ZeroInitResidual() => _derain.ZeroInitResidual();
+
     /// <summary>Restored centre luma [N, 1, H, W] for frames [N, 5, H, W] on the [0, 1] scale.</summary>
     public Tensor Forward(Tensor frames) => ForwardDetailed(frames).Output;
 

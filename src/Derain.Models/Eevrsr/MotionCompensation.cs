@@ -1,3 +1,4 @@
+using Derain.Models.Common;
 using Derain.NN.Init;
 using Derain.NN.Layers;
 using Derain.NN.Modules;
@@ -84,8 +85,13 @@ internal sealed class FlowStage : Module
 
     public Tensor Forward(Tensor x)
     {
-        foreach (var layer in _body) x = layer.Forward(x);
-        return Ops.PixelShuffle(Ops.Tanh(_head.Forward(x)), _upscale);
+        var input = x;
+        return Intermediates.Release(() =>
+        {
+            var h = input;
+            foreach (var layer in _body) h = layer.Forward(h);
+            return Ops.PixelShuffle(Ops.Tanh(_head.Forward(h)), _upscale);
+        });
     }
 }
 

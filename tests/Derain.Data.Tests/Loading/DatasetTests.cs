@@ -48,6 +48,22 @@ public class DatasetTests
     }
 
     [Fact]
+    public void Vrds_can_read_only_the_keys_and_the_clean_centre_frame_a_network_needs()
+    {
+        using var set = new LoadingFixture();
+        set.WriteVrdsVideo("a", 7, 6, 4);
+        var dataset = new VrdsDataset(set.Root, keys: [DatasetLayout.Rainy], centreCleanOnly: true);
+        Assert.Equal([DatasetLayout.Clean, DatasetLayout.Rainy], dataset.Keys.Select(k => k.Key));
+        using var sample = dataset.Get(2, Rng);
+        Assert.Equal([DatasetLayout.Clean, DatasetLayout.Rainy], sample.Keys);
+        Assert.Equal([1, 3, 4, 6], sample[DatasetLayout.Clean].Shape.ToArray());
+        Assert.Equal([5, 3, 4, 6], sample[DatasetLayout.Rainy].Shape.ToArray());
+        Assert.Equal(2 + 2, FrameOf(sample[DatasetLayout.Clean], 0)); // frames 2…6: the centre is frame 4
+        Assert.Equal(2, FrameOf(sample[DatasetLayout.Rainy], 0));
+        Assert.Throws<ArgumentException>(() => new VrdsDataset(set.Root, keys: ["rain"]));
+    }
+
+    [Fact]
     public void Vrds_test_split_folders_can_be_named()
     {
         using var set = new LoadingFixture();

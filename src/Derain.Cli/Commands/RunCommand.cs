@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Derain.Pipelines.Inference;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Derain.Cli.Commands;
+
+/// <summary>
+/// <c>derain run</c>: removes rain from a video file or a folder of frames with EEVRSR, writing a video or a folder of
+/// frames. Every frame is restored; see <see cref="VideoRestoration"/> for the pipeline and
+/// <see cref="TemporalWindow"/> for the clip edges.
+/// </summary>
+public static class RunCommand
+{
+    /// <summary>The command; output and errors go to the given consoles (the terminal's by default).</summary>
+    public static Command Create(IAnsiConsole? output = null, IAnsiConsole? errors = null)
+    {
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "eevrsr (motion compensation + de-raining) or eevrsr-derain-only (de-raining sub-net alone).",
+            DefaultValueFactory = _ => EevrsrModels.Full,
+        };
+        model.AcceptOnlyFromAmong([.. EevrsrModels.Names]);
+        var weights = new Option<string?>("--weights", "-w")
+        {
+            Description = $"EEVRSR weights: the official TensorFlow checkpoint (…/model.ckpt or its folder) or a .safetensors. Default for eevrsr: {EevrsrModels.DefaultModelPath} in the repository.",
+        };
+        var input = new Option<string>("--input", "-i") { Description = "Rainy video file, or a folder of PNG/JPEG frames (taken in name order).", Required = true };
+        var outputPath = new Option<string>("--output", "-o") { Description = "A video file (.mp4, .mov, .mkv) or a folder to create for the frames.", Required = true };
+        var format = new Option<string?>("--format", "-f")
+        {
+            Description = "mp4 (H.264 video at the input's frame rate), png (8-bit), png16 (16-bit, no 8-bit rounding) or npy (float RGB and luma per frame). Default: mp4 when OUTPUT ends in .mp4, else png.",
+        };
+        format.AcceptOnlyFromAmong([.. OutputFormats.Names]);
+
+        var command = new Command("run", "Remove rain streaks from a video or frame folder with EEVRSR (every frame is restored).")
+        {
+            model, weights, input, outputPath, format,
+        };
+        // On the thread pool so that Ctrl+C reaches the loop through the token; the partial output is then removed.
+        command.SetAction((r, cancel) => Task.Run(() => CliErrors.Run(errors, () =>
+        {
+            string inputPath = r.GetValue(input)!, target = r.GetValue(outputPath)!;
+            var chosen = r.GetValue(format) is { } name ? OutputFormats.Parse(name) : OutputFormats.ForPath(target);
+            VideoRestoration.CheckPaths(inputPath, target, chosen);
+            var net = EevrsrModels.Load(r.GetValue(model)!, r.GetValue(weights));
+            return Run(output ?? AnsiConsole.Console, LumaRestorer.ForEevrsr(net), inputPath, target, chosen, cancel);
+        }, cancelledMessage: "run was cancelled; no output was written."), CancellationToken.None));
+        return command;
+    }
+
+    private static int Run(IAnsiConsole console, LumaRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    {
+        RunSummary summary;
+        if (console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+            summary = RunWithProgressBar(console, restorer, input, target, format, cancel);
+        else
+            summary = VideoRestoration.Run(restorer, input, target, format, new PlainProgress(console), cancel);
+
+        if (summary.InputProblem is { } problem)
+            console.MarkupLine("[yellow]warning:[/] " + Markup.Escape($"the input ended early ({problem}); every frame that could be decoded was restored."));
+        Line(console, string.Create(CultureInfo.InvariantCulture,
+            $"wrote {summary.Output} ({format.Name()}): {summary.Frames} frame{(summary.Frames == 1 ? "" : "s")} of {summary.Width}×{summary.Height} in {summary.Elapsed.TotalSeconds:F1} s ({summary.Frames / Math.Max(1e-9, summary.Elapsed.TotalSeconds):F2} frames/s)"));
+        return 0;
+    }
+
+    private static RunSummary RunWithProgressBar(IAnsiConsole console, LumaRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    {
+        RunSummary? summary = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new FramesPerSecondColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("derain", maxValue: 1);
+                var progress = new ImmediateProgress(p =>
+                {
+                    if (p.FramesExpected is int total) task.MaxValue = Math.Max(1, total);
+                    else task.IsIndeterminate = true;
+                    task.Value = Math.Min(p.FramesDone, task.MaxValue);
+                    task.Description = $"frame {p.FramesDone}{(p.FramesExpected is int n ? "/" + n : "")}";
+                });
+                summary = VideoRestoration.Run(restorer, input, target, format, progress, cancel);
+                task.IsIndeterminate = false;
+                task.Value = task.MaxValue;
+                task.Description = "done";
+            });
+        return summary!;
+    }
+
+    /// <summary>A plain line, not wrapped at the console's width (a path or log line stays whole in a pipe).</summary>
+    private static void Line(IAnsiConsole console, string text) => console.Profile.Out.Writer.WriteLine(text);
+
+    /// <summary>Frames per second over the whole run so far.</summary>
+    private sealed class FramesPerSecondColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            double seconds = task.ElapsedTime?.TotalSeconds ?? 0;
+            return new Text(seconds > 0 && task.Value > 0 ? string.Create(CultureInfo.InvariantCulture, $"{task.Value / seconds:F2} frames/s") : "– frames/s");
+        }
+    }
+
+    /// <summary>
+    /// Progress for logs and pipes (no cursor movement): a line every ten seconds and at the end, with the rate and
+    /// the time left.
+    /// </summary>
+    internal sealed class PlainProgress(IAnsiConsole console) : IProgress<RunProgress>
+    {
+        private TimeSpan _next = TimeSpan.FromSeconds(10);
+
+        public void Report(RunProgress p)
+        {
+            bool last = p.FramesExpected is int total && p.FramesDone >= total;
+            if (p.FramesDone == 0 || (p.Elapsed < _next && !last)) return;
+            _next = p.Elapsed + TimeSpan.FromSeconds(10);
+            string of = p.FramesExpected is int n ? $"/{n}" : "";
+            string eta = p.Remaining is { } left ? $", {left:hh\\:mm\\:ss} left" : "";
+            Line(console, string.Create(CultureInfo.InvariantCulture, $"frame {p.FramesDone}{of}: {p.FramesPerSecond:F2} frames/s{eta}"));
+        }
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
+    private sealed class ImmediateProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
+    }
+}

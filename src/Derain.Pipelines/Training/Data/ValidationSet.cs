@@ -1,0 +1,94 @@
+using Derain.Data.Imaging;
+using Derain.Data.Loading;
+using Derain.Data.Metrics;
+using Derain.Tensors;
+
+namespace Derain.Pipelines.Training.Data;
+
+/// <summary>
+/// The held-out clips validation runs on: at most <c>val.max_clips</c> clips evenly spaced over the set (every
+/// video contributes when the budget allows), each cut to its centre <c>val.crop</c> square (or the whole frame cut
+/// down to the network's size multiple), converted to luma. Scores are PSNR/SSIM of the restored centre luma
+/// against the clean one, both quantised to 8 bits as every published protocol does (the full-range luma is the
+/// single plane measured), averaged per video first and then over videos (the VRDS protocol).
+/// </summary>
+public sealed class ValidationSet
+{
+    private readonly VrdsDataset _dataset;
+    private readonly int[] _indices;
+    private readonly int? _crop;
+    private readonly int _multiple;
+
+    public ValidationSet(string root, int clipLength, int? maxClips, int? crop, int sizeMultiple)
+    {
+        _dataset = new VrdsDataset(root, clipLength, keys: [Derain.Data.Synthesis.DatasetLayout.Rainy], centreCleanOnly: true);
+        int count = _dataset.Count;
+        int n = Math.Min(count, maxClips ?? count);
+        // Evenly spaced, starting in the middle of the first stride so short sets are not biased to their start.
+        _indices = Enumerable.Range(0, n).Select(i => (int)(((long)(2 * i + 1) * count) / (2L * n))).ToArray();
+        _crop = crop;
+        _multiple = sizeMultiple;
+    }
+
+    /// <summary>Clips measured per validation.</summary>
+    public int Count => _indices.Length;
+
+    /// <summary>Mean scores of <paramref name="predict"/> and of the rainy input itself, each averaged per video then over videos.</summary>
+    public (QualityScore Restored, QualityScore Input) Evaluate(Func<Tensor, Tensor> predict)
+    {
+        var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
+        var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
+        foreach (int index in _indices)
+        {
+            using var scope = TensorScope.Begin();
+            using var sample = _dataset.Get(index, new Generator(0));
+            var (frames, target) = Clip(sample);
+            var prediction = predict(frames);
+            string video = sample.Name[..sample.Name.LastIndexOf('/')];
+            int h = target.Size(2), w = target.Size(3);
+            var gt = new Image(1, h, w, target.ToArray());
+            Add(restored, video, QualityMetrics.Evaluate(new Image(1, h, w, prediction.ToArray()), gt));
+            using var centre = Ops.Narrow(frames, 1, frames.Size(1) / 2, 1);
+            Add(input, video, QualityMetrics.Evaluate(new Image(1, h, w, centre.ToArray()), gt));
+        }
+        return (Mean(restored), Mean(input));
+    }
+
+    /// <summary>The network input [1, T, h, w] and target [1, 1, h, w] of one clip after the centre crop.</summary>
+    private (Tensor Frames, Tensor Target) Clip(Sample sample)
+    {
+        var lq = sample[Derain.Data.Synthesis.DatasetLayout.Rainy];
+        var gt = sample[Derain.Data.Synthesis.DatasetLayout.Clean];
+        int height = lq.Size(-2), width = lq.Size(-1);
+        int h = _crop is int c ? Math.Min(c, height) : height, w = _crop is int c2 ? Math.Min(c2, width) : width;
+        h -= h % _multiple;
+        w -= w % _multiple;
+        if (h == 0 || w == 0)
+            throw new DatasetException($"{sample.Name}: {width}×{height} frames are too small to validate on (need at least {_multiple}×{_multiple})");
+        int top = (height - h) / 2, left = (width - w) / 2;
+        using var rainy = Crop(lq, top, left, h, w);
+        using var clean = Crop(gt, top, left, h, w);
+        return Luma.Pair(rainy, clean);
+    }
+
+    /// <summary>[T, 3, H, W] → [1, T, 3, h, w] at (top, left) (T is 1 for the clean centre frame).</summary>
+    private static Tensor Crop(Tensor clip, int top, int left, int h, int w)
+    {
+        int t = clip.Size(0), c = clip.Size(1), height = clip.Size(2), width = clip.Size(3);
+        var src = clip.Span<float>();
+        var dst = new float[t * c * h * w];
+        for (int p = 0; p < t * c; p++)
+            for (int y = 0; y < h; y++)
+                src.Slice(p * height * width + (top + y) * width + left, w).CopyTo(dst.AsSpan((p * h + y) * w, w));
+        return Tensor.Wrap(dst, 1, t, c, h, w);
+    }
+
+    private static void Add(Dictionary<string, List<QualityScore>> scores, string video, QualityScore score)
+    {
+        if (!scores.TryGetValue(video, out var list)) scores[video] = list = [];
+        list.Add(score);
+    }
+
+    private static QualityScore Mean(Dictionary<string, List<QualityScore>> perVideo)
+        => QualityScore.Mean(perVideo.Values.Select(QualityScore.Mean));
+}

@@ -1,0 +1,51 @@
+using Derain.Models.Eevrsr;
+using Derain.NN.Modules;
+using Derain.Pipelines.Training.Config;
+using Derain.Tensors;
+
+namespace Derain.Pipelines.Training.Networks;
+
+/// <summary>
+/// EEVRSR as the trainer sees it: <see cref="EevrsrNet"/> with <see cref="EevrsrLoss"/> (MSE on the restored luma
+/// plus, for the full variant, VESPCN's motion-compensation loss weighted by <c>train.motion_weight</c>, with
+/// <c>train.smoothness</c> on the flow). Logged terms: <c>loss_rest</c> (restoration MSE) and <c>loss_mc</c> (the
+/// motion-compensation term before weighting; 0 for derain_only).
+/// </summary>
+public sealed class EevrsrTraining : ITrainableNetwork
+{
+    private readonly EevrsrNet _net;
+    private readonly EevrsrLoss _loss;
+
+    public EevrsrTraining(EevrsrVariant variant, Generator generator, double motionWeight = 1.0, double smoothness = 0.01, bool zeroInitResidual = false)
+    {
+        _net = new EevrsrNet(variant, generator);
+        if (zeroInitResidual) _net.ZeroInitResidual();
+        _loss = new EevrsrLoss(motionWeight, smoothness);
+    }
+
+    /// <summary>The network a config's <c>network:</c> and <c>train:</c> sections describe.</summary>
+    public static EevrsrTraining FromConfig(ExperimentConfig config, Generator generator)
+        => new(config.Network.Variant == "derain_only" ? EevrsrVariant.DerainOnly : EevrsrVariant.All, generator,
+            config.Train.MotionWeight, config.Train.Smoothness, config.Network.ZeroInitResidual);
+
+    public EevrsrNet Net => _net;
+
+    public Module Module => _net;
+
+    public int ClipLength => EevrsrNet.Frames;
+
+    public int SizeMultiple => EevrsrNet.SizeMultiple;
+
+    public IReadOnlyList<string> TermNames { get; } = ["loss_rest", "loss_mc"];
+
+    public NetworkLoss Loss(Tensor frames, Tensor target)
+    {
+        var forward = _net.ForwardDetailed(frames);
+        var terms = _loss.Compute(forward, frames, target);
+        return new NetworkLoss(terms.Total, [terms.Restoration, terms.Motion]);
+    }
+
+    public Tensor Predict(Tensor frames) => _net.Forward(frames);
+
+    public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) => EevrsrCheckpoint.Save(_net, path, metadata);
+}
