@@ -24,9 +24,24 @@ public sealed class ConfigTests
         => Assert.Throws<ConfigException>(() => ExperimentFile.Parse(yaml, "x.yaml", overrides));
 
     [Fact]
-    public void The_shipped_eevrsr_config_binds_to_the_documented_recipe()
+    public void The_default_model_config_binds_to_the_model_cards_recipe()
     {
-        string path = Repository.Config("eevrsr.yaml");
+        // models/eevrsr/README.md documents this recipe; the file is what made the committed weights.
+        var c = ExperimentFile.Load(Repository.Config("eevrsr.yaml"));
+        Assert.Equal("eevrsr_default", c.Name);
+        Assert.Equal(("eevrsr", "all", true), (c.Network.Type, c.Network.Variant, c.Network.ZeroInitResidual));
+        Assert.Equal((8, 96, 1600L), (c.Train.BatchSize, c.Train.PatchSize, c.Train.TotalIter));
+        Assert.Equal(4e-4, c.Train.Optimizer.Lr);
+        Assert.IsType<CosineSchedulerConfig>(c.Train.Scheduler);
+        Assert.Null(c.Datasets.Train.Synthesize);
+        Assert.Equal(Path.Combine(Repository.Root, "data", "eevrsr", "train"), c.Resolve(c.Datasets.Train.Root));
+        Assert.Equal(Path.Combine(Repository.Root, "data", "eevrsr", "val"), c.Resolve(c.Datasets.Val.Root));
+    }
+
+    [Fact]
+    public void The_self_rendering_eevrsr_config_binds_to_the_documented_recipe()
+    {
+        string path = Repository.Config("eevrsr-synth.yaml");
         var c = ExperimentFile.Load(path);
         Assert.Equal("eevrsr_streaks", c.Name);
         Assert.Equal(("eevrsr", "all"), (c.Network.Type, c.Network.Variant));
