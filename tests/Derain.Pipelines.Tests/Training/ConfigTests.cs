@@ -136,7 +136,7 @@ public sealed class ConfigTests
         var e = Fails(Minimal.Replace("  total_iter: 10\n", ""));
         Assert.Equal("x.yaml:7: train.total_iter: is missing; add it (a whole number)", e.Message);
         e = Fails(Minimal.Replace("network: {type: eevrsr}\n", ""));
-        Assert.Contains("network: is missing; add it (a section with the keys type, variant)", e.Message);
+        Assert.Contains("network: is missing; add it (a section with the keys type, variant, zero_init_residual)", e.Message);
     }
 
     [Fact]
