@@ -11,7 +11,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eevrsr"))
 import eevrsr_torch as ref  # noqa: E402
-from torch_ops import measure  # noqa: E402  (also sets the thread count from argv[1])
+from torch_ops import serve  # noqa: E402  (also sets the thread count from argv[1])
 
 WEIGHTS = {ref.ALL: sys.argv[2], ref.DERAIN_ONLY: sys.argv[3]}
 
@@ -48,19 +48,5 @@ ROWS = {
 }
 
 
-def main():
-    print("ready", flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, min_seconds = parts[0], float(parts[1])
-        if name not in ROWS:
-            print(f"{name} error unknown-row", flush=True)
-            continue
-        ms, reps = measure(ROWS[name](), min_seconds)
-        print(f"{name} {ms:.4f} {reps}", flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    serve(ROWS)

@@ -141,20 +141,20 @@ def measure(run, min_seconds):
     return times[len(times) // 2] * 1000.0, len(times)
 
 
-def main():
+def serve(rows):
+    """The side-by-side protocol: "ready", then per stdin line "ROW MIN_SECONDS" one line "ROW MS REPS"."""
     print("ready", flush=True)
     for line in sys.stdin:
         parts = line.split()
         if not parts:
             continue
         name, min_seconds = parts[0], float(parts[1])
-        if name not in ROWS:
+        if name not in rows:
             print(f"{name} error unknown-row", flush=True)
             continue
-        run = ROWS[name]()
-        ms, reps = measure(run, min_seconds)
+        ms, reps = measure(rows[name](), min_seconds)
         print(f"{name} {ms:.4f} {reps}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    serve(ROWS)
