@@ -20,6 +20,11 @@ public sealed class ValidationSet : IValidationSet
     private readonly int? _crop;
     private readonly int _multiple;
 
+    /// <param name="root">The streak-pair set.</param>
+    /// <param name="clipLength">Frames per clip.</param>
+    /// <param name="maxClips">At most this many clips (null: all).</param>
+    /// <param name="crop">Side of the centre square measured (null: the whole frame).</param>
+    /// <param name="sizeMultiple">The measured size is cut down to multiples of this.</param>
     /// <param name="predict">Luma clips [1, T, h, w] → the restored centre luma [1, 1, h, w].</param>
     public ValidationSet(string root, int clipLength, int? maxClips, int? crop, int sizeMultiple, Func<Tensor, Tensor> predict)
     {
