@@ -120,7 +120,7 @@ public sealed class ConfigTests
     public void An_unknown_key_names_its_line_and_the_near_miss()
     {
         var e = Fails(Minimal.Replace("  total_iter: 10", "  total_iters: 10"));
-        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip", e.Message);
+        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip, gathering_weight, whitening_weight, ssim_weight", e.Message);
         e = Fails(Minimal.Replace("  batch_size: 2", "  batchSize: 2"));
         Assert.Contains("train.batchSize: is not a known key (did you mean batch_size?)", e.Message);
     }
