@@ -73,13 +73,23 @@ public sealed class MgidNet : Module
     /// For the official pair step use <see cref="ForwardTrainingPair"/>, or call this for frame 1 and then for
     /// frame 2 with frame 1's <see cref="MgidForward.UpdatedMemory"/> (the same computation).
     /// </summary>
-    public MgidForward Forward(Tensor bgrMinus1To1, Tensor memory, bool train)
+    public MgidForward Forward(Tensor bgrMinus1To1, Tensor memory, bool train) => Forward(bgrMinus1To1, memory, train, null);
+
+    /// <summary>
+    /// As <see cref="Forward(Tensor, Tensor, bool)"/>, but the bottleneck is normalised with the given per-channel
+    /// <paramref name="queryStatistics"/> (mean and biased variance, [64] each) instead of its own instance statistics —
+    /// for tiled inference, where the statistics of the whole image are gathered first (<see cref="EncodeBottleneck"/>).
+    /// With null this is the official InstanceNorm2d.
+    /// </summary>
+    public MgidForward Forward(Tensor bgrMinus1To1, Tensor memory, bool train, (Tensor Mean, Tensor Variance)? queryStatistics)
     {
         CheckInput(bgrMinus1To1, memory);
         var x = bgrMinus1To1;
         var keys = memory.Detach();
         var (x1, x2, x3, x4) = _encoder.Forward(x);
-        var query = Ops.InstanceNorm(x4, eps: 1e-5);
+        var query = queryStatistics is { } stats
+            ? Ops.Div(Ops.Sub(x4, Ops.Reshape(stats.Mean, 1, FeatureDim, 1, 1)), Ops.Sqrt(Ops.Add(Ops.Reshape(stats.Variance, 1, FeatureDim, 1, 1), 1e-5)))
+            : Ops.InstanceNorm(x4, eps: 1e-5);
         Intermediates.Drop(x4);
         int b = query.Size(0), d = query.Size(1), h = query.Size(2), w = query.Size(3);
 
@@ -100,6 +110,17 @@ public sealed class MgidNet : Module
         Intermediates.Drop(gen);
         var derained = Ops.Sub(x, streak);
         return new MgidForward(derained, streak, query, read, updated, gathering, spreading);
+    }
+
+    /// <summary>The bottleneck before InstanceNorm, [B, 64, H/8, W/8] (official <c>fea4</c>), without running the decoder.</summary>
+    public Tensor EncodeBottleneck(Tensor bgrMinus1To1)
+    {
+        CheckInput(bgrMinus1To1, MemoryItems.Data);
+        var (x1, x2, x3, x4) = _encoder.Forward(bgrMinus1To1);
+        Intermediates.Drop(x1);
+        Intermediates.Drop(x2);
+        Intermediates.Drop(x3);
+        return x4;
     }
 
     /// <summary>
