@@ -7,9 +7,10 @@ using Spectre.Console.Rendering;
 namespace Derain.Cli.Commands;
 
 /// <summary>
-/// <c>derain run</c>: removes rain from a video file or a folder of frames with EEVRSR, writing a video or a folder of
-/// frames. Every frame is restored; see <see cref="VideoRestoration"/> for the pipeline and
-/// <see cref="TemporalWindow"/> for the clip edges.
+/// <c>derain run</c>: removes rain from a video file or a folder of frames with EEVRSR, or from those and single images
+/// with MGID, writing a video, a folder of frames or one file. Every frame is restored; see
+/// <see cref="VideoRestoration"/> for the pipeline, <see cref="TemporalWindow"/> for EEVRSR's clip edges and
+/// <see cref="MgidRestorer"/> for MGID's padding and tiles.
 /// </summary>
 public static class RunCommand
 {
@@ -18,39 +19,66 @@ public static class RunCommand
     {
         var model = new Option<string>("--model", "-m")
         {
-            Description = "eevrsr (motion compensation + de-raining) or eevrsr-derain-only (de-raining sub-net alone).",
+            Description = "eevrsr (motion compensation + de-raining), eevrsr-derain-only (de-raining sub-net alone) or mgid (single-image, memory-guided).",
             DefaultValueFactory = _ => EevrsrModels.Full,
         };
-        model.AcceptOnlyFromAmong([.. EevrsrModels.Names]);
+        model.AcceptOnlyFromAmong([.. EevrsrModels.Names, MgidModels.Name]);
         var weights = new Option<string?>("--weights", "-w")
         {
-            Description = $"EEVRSR weights: the official TensorFlow checkpoint (…/model.ckpt or its folder) or a .safetensors. Default for eevrsr: {EevrsrModels.DefaultModelPath} in the repository.",
+            Description = $"EEVRSR: the official TensorFlow checkpoint (…/model.ckpt or its folder) or a .safetensors; default {EevrsrModels.DefaultModelPath}. " +
+                $"MGID: the official Train.py checkpoint (model_NNNNN.pth), a convAE state dict or a .safetensors; default {MgidModels.DefaultModelPath}.",
         };
-        var input = new Option<string>("--input", "-i") { Description = "Rainy video file, or a folder of PNG/JPEG frames (taken in name order).", Required = true };
-        var outputPath = new Option<string>("--output", "-o") { Description = "A video file (.mp4, .mov, .mkv) or a folder to create for the frames.", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "Rainy video file, or a folder of PNG/JPEG frames (taken in name order); with mgid also a single image.", Required = true };
+        var outputPath = new Option<string>("--output", "-o") { Description = "A video file (.mp4, .mov, .mkv), a folder to create for the frames, or for a single image one .png/.npy file.", Required = true };
+        var tile = new Option<int>("--tile")
+        {
+            Description = "mgid: process images in tiles of N×N pixels (a multiple of 8) to bound memory; 0 = whole images (default).",
+        };
+        var tileOverlap = new Option<int>("--tile-overlap")
+        {
+            Description = "mgid: overlap between tiles in pixels, blended with linear ramps (default 32 when --tile is given).",
+        };
         var format = new Option<string?>("--format", "-f")
         {
             Description = "mp4 (H.264 video at the input's frame rate), png (8-bit), png16 (16-bit, no 8-bit rounding) or npy (float RGB and luma per frame). Default: mp4 when OUTPUT ends in .mp4, else png.",
         };
         format.AcceptOnlyFromAmong([.. OutputFormats.Names]);
 
-        var command = new Command("run", "Remove rain streaks from a video or frame folder with EEVRSR (every frame is restored).")
+        var command = new Command("run", "Remove rain streaks from a video or frame folder with EEVRSR, or from video, frames or an image with MGID (every frame is restored).")
         {
-            model, weights, input, outputPath, format,
+            model, weights, input, outputPath, format, tile, tileOverlap,
         };
         // On the thread pool so that Ctrl+C reaches the loop through the token; the partial output is then removed.
         command.SetAction((r, cancel) => Task.Run(() => CliErrors.Run(errors, () =>
         {
             string inputPath = r.GetValue(input)!, target = r.GetValue(outputPath)!;
             var chosen = r.GetValue(format) is { } name ? OutputFormats.Parse(name) : OutputFormats.ForPath(target);
-            VideoRestoration.CheckPaths(inputPath, target, chosen);
-            var net = EevrsrModels.Load(r.GetValue(model)!, r.GetValue(weights));
-            return Run(output ?? AnsiConsole.Console, LumaRestorer.ForEevrsr(net), inputPath, target, chosen, cancel);
+            string modelName = r.GetValue(model)!;
+            var console = output ?? AnsiConsole.Console;
+            bool mgid = modelName == MgidModels.Name;
+            if (!mgid && (r.GetResult(tile) is not null || r.GetResult(tileOverlap) is not null))
+                throw new InferenceException($"--tile and --tile-overlap apply to --model mgid only; {modelName} processes whole frames");
+            VideoRestoration.CheckPaths(inputPath, target, chosen, singleImages: mgid);
+            IFrameRestorer restorer;
+            if (mgid)
+            {
+                int tileSize = r.GetValue(tile);
+                int overlap = r.GetResult(tileOverlap) is not null ? r.GetValue(tileOverlap) : tileSize > 0 ? Math.Min(32, tileSize / 2) : 0;
+                var net = MgidModels.Load(r.GetValue(weights), out bool memoryFromFile);
+                if (!memoryFromFile)
+                    console.MarkupLine("[yellow]warning:[/] " + Markup.Escape("the weights hold no memory_items; MGID runs with a random initial memory, not the trained one."));
+                restorer = new MgidRestorer(net, tileSize, overlap);
+            }
+            else
+            {
+                restorer = LumaRestorer.ForEevrsr(EevrsrModels.Load(modelName, r.GetValue(weights)));
+            }
+            return Run(console, restorer, inputPath, target, chosen, cancel);
         }, cancelledMessage: "run was cancelled; no output was written."), CancellationToken.None));
         return command;
     }
 
-    private static int Run(IAnsiConsole console, LumaRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    private static int Run(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
     {
         RunSummary summary;
         if (console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
@@ -65,7 +93,7 @@ public static class RunCommand
         return 0;
     }
 
-    private static RunSummary RunWithProgressBar(IAnsiConsole console, LumaRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    private static RunSummary RunWithProgressBar(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
     {
         RunSummary? summary = null;
         console.Progress()

@@ -9,20 +9,23 @@ namespace Derain.Data.Loading;
 /// frame a = i of the set's frames in scene order, paired with a different frame b of the same scene drawn from the
 /// sample's generator (MGID uses all pairs; drawing b keeps an epoch at one visit per frame). Keys: <c>lq1</c>,
 /// <c>lq2</c> [3,H,W], and when a gt folder exists <c>gt1</c>, <c>gt2</c> (each frame's own clean view, which differs
-/// by camera jitter and lighting). Scenes need at least two frames.
+/// by camera jitter and lighting) — unless <c>readClean: false</c>, which self-supervised training uses so that the clean
+/// frames are neither decoded nor within reach. Scenes need at least two frames.
 /// </summary>
 public sealed class TimeLapseDataset : IDataset
 {
     private readonly List<(string Name, List<string> Rainy, List<string>? Clean)> _scenes = [];
     private readonly List<(int Scene, int Frame)> _frames = [];
 
-    public TimeLapseDataset(string root)
+    /// <param name="root">The set's folder (lq/ and optionally gt/).</param>
+    /// <param name="readClean">Read gt1, gt2 when the set has them.</param>
+    public TimeLapseDataset(string root, bool readClean = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         var lqRoot = Path.Combine(root, DatasetLayout.Rainy);
         if (!Directory.Exists(lqRoot)) throw new DatasetException($"{root}: no '{DatasetLayout.Rainy}' folder (a time-lapse set has lq and optionally gt)");
         var gtRoot = Path.Combine(root, DatasetLayout.Clean);
-        HasClean = Directory.Exists(gtRoot);
+        HasClean = readClean && Directory.Exists(gtRoot);
         foreach (var name in FrameListing.SubFolders(lqRoot))
         {
             var lqFolder = Path.Combine(lqRoot, name);
@@ -41,7 +44,7 @@ public sealed class TimeLapseDataset : IDataset
         }
     }
 
-    /// <summary>True when clean frames are there (gt1, gt2 in every sample).</summary>
+    /// <summary>True when clean frames are read (gt1, gt2 in every sample).</summary>
     public bool HasClean { get; }
 
     public int Count => _frames.Count;

@@ -1,6 +1,5 @@
 using Derain.Data.Imaging;
 using Derain.Data.Video;
-using Derain.Tensors.Serialization;
 
 namespace Derain.Pipelines.Inference;
 
@@ -15,7 +14,7 @@ public abstract class RestoredFrameSink : IDisposable
 
     public int FramesWritten { get; protected set; }
 
-    public abstract void Write(RestoredFrame frame);
+    public abstract void Write(IRestoredFrame frame);
 
     /// <summary>Finishes and moves the output into place.</summary>
     public abstract void Complete();
@@ -55,7 +54,7 @@ internal sealed class VideoFileSink : RestoredFrameSink
 
     public override string Target { get; }
 
-    public override void Write(RestoredFrame frame)
+    public override void Write(IRestoredFrame frame)
     {
         _writer.Write(frame.ToImage());
         FramesWritten++;
@@ -92,7 +91,7 @@ internal sealed class FrameFolderSink : RestoredFrameSink
 
     public override string Target { get; }
 
-    public override void Write(RestoredFrame frame)
+    public override void Write(IRestoredFrame frame)
     {
         string stem = Path.Combine(_temp, frame.Name);
         switch (_format)
@@ -104,8 +103,7 @@ internal sealed class FrameFolderSink : RestoredFrameSink
                 ImageFile.Write(stem + ".png", frame.ToFloatImage(), Png16);
                 break;
             case OutputFormat.Npy:
-                Npy.Write(stem + ".npy", Interleave(frame.ToRgbFloatPlanes(), frame.Width * frame.Height), frame.Height, frame.Width, 3);
-                Npy.Write(stem + "_y.npy", frame.Luma, frame.Height, frame.Width);
+                frame.WriteNpy(stem);
                 break;
             default:
                 throw new InvalidOperationException($"{_format} is not a folder format");
@@ -130,18 +128,5 @@ internal sealed class FrameFolderSink : RestoredFrameSink
             catch (UnauthorizedAccessException) { }
         }
         base.Dispose(disposing);
-    }
-
-    /// <summary>[3, H, W] planes → [H, W, 3] (NumPy's HWC image layout).</summary>
-    private static float[] Interleave(float[] planes, int n)
-    {
-        var hwc = new float[planes.Length];
-        for (int i = 0; i < n; i++)
-        {
-            hwc[3 * i] = planes[i];
-            hwc[3 * i + 1] = planes[n + i];
-            hwc[3 * i + 2] = planes[2 * n + i];
-        }
-        return hwc;
     }
 }

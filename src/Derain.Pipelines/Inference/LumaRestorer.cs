@@ -11,7 +11,7 @@ namespace Derain.Pipelines.Inference;
 /// frame down to a multiple of four). Each window runs without autograd in its own <see cref="TensorScope"/>, so
 /// memory is the same for the thousandth frame as for the first.
 /// </summary>
-public sealed class LumaRestorer
+public sealed class LumaRestorer : IFrameRestorer
 {
     private readonly Func<Tensor, Tensor> _network;
 
@@ -34,6 +34,19 @@ public sealed class LumaRestorer
     }
 
     public int SizeMultiple { get; }
+
+    /// <inheritdoc/>
+    public string ModelName => "EEVRSR";
+
+    /// <summary>Always true: each output frame is computed from the five frames around it.</summary>
+    public bool NeedsNeighbours => true;
+
+    /// <summary>Every frame converted to Pillow luma, windowed by <see cref="FrameWindows"/> and restored.</summary>
+    public IEnumerable<IRestoredFrame> RestoreAll(IEnumerable<NamedImage> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        foreach (var window in FrameWindows.Stream(frames.Select(f => LumaFrame.FromImage(f.Image, f.Name)))) yield return Restore(window);
+    }
 
     /// <summary>The padded size the network sees for a <paramref name="width"/>×<paramref name="height"/> frame.</summary>
     public (int Width, int Height) PaddedSize(int width, int height)

@@ -37,8 +37,11 @@ public static class OutputFormats
         _ => throw new InferenceException($"unsupported output format '{name}'; use one of {string.Join(", ", Names)}"),
     };
 
-    /// <summary>The format an output path implies: a video extension → <see cref="OutputFormat.Mp4"/>, anything else a folder of PNGs.</summary>
-    public static OutputFormat ForPath(string output) => VideoReader.HasVideoExtension(output) ? OutputFormat.Mp4 : OutputFormat.Png;
+    /// <summary>The format an output path implies: a video extension → <see cref="OutputFormat.Mp4"/>, .npy → <see cref="OutputFormat.Npy"/> (a single image's output), anything else PNG.</summary>
+    public static OutputFormat ForPath(string output)
+        => VideoReader.HasVideoExtension(output) ? OutputFormat.Mp4
+            : Path.GetExtension(output).Equals(".npy", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Npy
+            : OutputFormat.Png;
 
     /// <summary>True when the format writes a folder rather than one file.</summary>
     public static bool IsFolder(this OutputFormat format) => format != OutputFormat.Mp4;

@@ -1,4 +1,5 @@
 using Derain.Data.Imaging;
+using Derain.Tensors.Serialization;
 
 namespace Derain.Pipelines.Inference;
 
@@ -6,7 +7,7 @@ namespace Derain.Pipelines.Inference;
 /// A restored frame: the network's float luma (cropped to the frame, never clamped) with the centre frame's chroma,
 /// and the conversions to the output formats.
 /// </summary>
-public sealed class RestoredFrame
+public sealed class RestoredFrame : IRestoredFrame
 {
     public RestoredFrame(LumaFrame centre, float[] luma)
     {
@@ -71,4 +72,24 @@ public sealed class RestoredFrame
 
     /// <summary>The float RGB as an image (its samples may leave [0, 1]; writing a file clamps them).</summary>
     public Image ToFloatImage() => new(3, Height, Width, ToRgbFloatPlanes());
+
+    /// <summary>&lt;stem&gt;.npy: float32 [H, W, 3] RGB on the [0, 1] scale from the float inverse; &lt;stem&gt;_y.npy: the network's luma [H, W].</summary>
+    public void WriteNpy(string stem)
+    {
+        Npy.Write(stem + ".npy", Interleave(ToRgbFloatPlanes(), Width * Height), Height, Width, 3);
+        Npy.Write(stem + "_y.npy", Luma, Height, Width);
+    }
+
+    /// <summary>[3, H, W] planes → [H, W, 3] (NumPy's HWC image layout).</summary>
+    internal static float[] Interleave(float[] planes, int n)
+    {
+        var hwc = new float[planes.Length];
+        for (int i = 0; i < n; i++)
+        {
+            hwc[3 * i] = planes[i];
+            hwc[3 * i + 1] = planes[n + i];
+            hwc[3 * i + 2] = planes[2 * n + i];
+        }
+        return hwc;
+    }
 }

@@ -27,23 +27,31 @@ public readonly record struct RunProgress(int FramesDone, int? FramesExpected, T
 public sealed record RunSummary(string Output, OutputFormat Format, int Frames, int Width, int Height, TimeSpan Elapsed, string? InputProblem);
 
 /// <summary>
-/// <c>derain run</c>'s pipeline: a video file or frame folder in, every frame restored by a five-frame luma network
-/// (<see cref="LumaRestorer"/>, windows from <see cref="FrameWindows"/>), a video or frame folder out. Frames stream
-/// through: at most five decoded frames are held, however long the video.
+/// <c>derain run</c>'s pipeline: a video file or frame folder in, every frame restored by an <see cref="IFrameRestorer"/> —
+/// EEVRSR's five-frame luma network (<see cref="LumaRestorer"/>, windows from <see cref="FrameWindows"/>) or MGID on
+/// each image (<see cref="MgidRestorer"/>) — a video or frame folder out; for single-image networks also one image in,
+/// one file out. Frames stream through: at most five decoded frames are held, however long the video.
 /// </summary>
 public static class VideoRestoration
 {
     /// <summary>
     /// Checks the input and output paths before anything heavy starts (and creates nothing); returns the full output path.
     /// </summary>
-    public static string CheckPaths(string input, string output, OutputFormat format)
+    /// <param name="input">A video file, a folder of frames, or (single-image networks) an image.</param>
+    /// <param name="output">The output file or folder.</param>
+    /// <param name="format">The output format.</param>
+    /// <param name="singleImages">True when the network restores images on their own, so that a single image file may be
+    /// the input (its output is then one file: OUTPUT.png, or OUTPUT.npy with OUTPUT_streak.npy beside it).</param>
+    public static string CheckPaths(string input, string output, OutputFormat format, bool singleImages = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         if (!File.Exists(input) && !Directory.Exists(input))
-            throw new InferenceException($"input {input} does not exist: pass a video file or a folder of PNG/JPEG frames");
-        if (File.Exists(input) && ImageFile.HasImageExtension(input))
+            throw new InferenceException($"input {input} does not exist: pass {(singleImages ? "an image, " : "")}a video file or a folder of PNG/JPEG frames");
+        bool singleImage = File.Exists(input) && ImageFile.HasImageExtension(input);
+        if (singleImage && !singleImages)
             throw new InferenceException($"input {input} is a single image, but EEVRSR restores video from neighbouring frames: pass a video file or a folder of frames");
+        if (singleImage) return CheckSingleImageOutput(input, output, format);
 
         string target = Path.GetFullPath(output.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         if (string.Equals(target, Path.GetFullPath(input.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)), StringComparison.Ordinal))
@@ -65,12 +73,32 @@ public static class VideoRestoration
         return target;
     }
 
-    /// <summary>Restores every frame of <paramref name="input"/> into <paramref name="output"/>.</summary>
-    public static RunSummary Run(LumaRestorer restorer, string input, string output, OutputFormat format,
+    private static string CheckSingleImageOutput(string input, string output, OutputFormat format)
+    {
+        string target = Path.GetFullPath(output);
+        if (string.Equals(target, Path.GetFullPath(input), StringComparison.Ordinal))
+            throw new InferenceException($"output {output} is the input itself; choose another output path");
+        string extension = Path.GetExtension(target).ToLowerInvariant();
+        string expected = format switch
+        {
+            OutputFormat.Mp4 => throw new InferenceException($"input {input} is a single image: write it as --format png, png16 or npy, not as a video"),
+            OutputFormat.Npy => ".npy",
+            _ => ".png",
+        };
+        if (extension != expected)
+            throw new InferenceException($"output {output}: a single image in gives a single file out; with --format {format.Name()} name it …{expected}");
+        if (Directory.Exists(target)) throw new InferenceException($"output {output} is a folder; name the output file, e.g. {Path.Combine(output, "derained" + expected)}");
+        if (File.Exists(target)) throw new InferenceException($"output {output} already exists; choose a new file name or remove it");
+        return target;
+    }
+
+    /// <summary>Restores every frame of <paramref name="input"/> (a video, a frame folder, or for single-image networks one image) into <paramref name="output"/>.</summary>
+    public static RunSummary Run(IFrameRestorer restorer, string input, string output, OutputFormat format,
         IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(restorer);
-        string target = CheckPaths(input, output, format);
+        string target = CheckPaths(input, output, format, !restorer.NeedsNeighbours);
+        if (File.Exists(input) && ImageFile.HasImageExtension(input)) return RunSingleImage(restorer, input, target, format, progress);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!); // a missing parent folder is made, like mkdir -p
         var clock = Stopwatch.StartNew();
         using var reader = VideoReader.Open(input);
@@ -78,7 +106,7 @@ public static class VideoRestoration
         var names = FrameNames(reader);
         using var sink = RestoredFrameSink.Create(format, target, info);
         progress?.Report(new RunProgress(0, info.FrameCount, clock.Elapsed));
-        foreach (var restored in Restore(restorer, ReadFrames(reader, names)))
+        foreach (var restored in restorer.RestoreAll(ReadImages(reader, names)))
         {
             cancel.ThrowIfCancellationRequested();
             sink.Write(restored);
@@ -94,6 +122,53 @@ public static class VideoRestoration
     {
         ArgumentNullException.ThrowIfNull(restorer);
         foreach (var window in FrameWindows.Stream(frames)) yield return restorer.Restore(window);
+    }
+
+    /// <summary>One image in, one file out (written beside the target under a temporary name, then renamed).</summary>
+    private static RunSummary RunSingleImage(IFrameRestorer restorer, string input, string target, OutputFormat format, IProgress<RunProgress>? progress)
+    {
+        var clock = Stopwatch.StartNew();
+        var image = ImageFile.Read(input);
+        progress?.Report(new RunProgress(0, 1, clock.Elapsed));
+        var restored = restorer.RestoreAll([new NamedImage(image, Path.GetFileNameWithoutExtension(input))]).Single();
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        string stem = target[..^Path.GetExtension(target).Length];
+        string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(stem)}.{Guid.NewGuid():N}.partial");
+        var written = new List<(string From, string To)>();
+        try
+        {
+            switch (format)
+            {
+                case OutputFormat.Npy:
+                    restored.WriteNpy(temp);
+                    foreach (var file in Directory.GetFiles(Path.GetDirectoryName(temp)!, Path.GetFileName(temp) + "*.npy"))
+                        written.Add((file, stem + Path.GetFileName(file)[Path.GetFileName(temp).Length..]));
+                    break;
+                default:
+                    ImageFile.Write(temp + ".png", format == OutputFormat.Png16 ? restored.ToFloatImage() : restored.ToImage(),
+                        format == OutputFormat.Png16 ? new ImageWriteOptions { PngBitDepth = 16 } : null);
+                    written.Add((temp + ".png", target));
+                    break;
+            }
+            foreach (var (from, to) in written)
+                if (File.Exists(to)) throw new InferenceException($"output {to} already exists; choose a new file name or remove it");
+            foreach (var (from, to) in written) File.Move(from, to);
+        }
+        finally
+        {
+            foreach (var (from, _) in written)
+                if (File.Exists(from)) File.Delete(from);
+        }
+        progress?.Report(new RunProgress(1, 1, clock.Elapsed));
+        return new RunSummary(target, format, 1, image.Width, image.Height, clock.Elapsed, null);
+    }
+
+    /// <summary>The reader's frames with their output names (index → name).</summary>
+    public static IEnumerable<NamedImage> ReadImages(VideoReader reader, Func<int, string> names)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(names);
+        for (int i = 0; reader.ReadFrame() is { } frame; i++) yield return new NamedImage(frame, names(i));
     }
 
     /// <summary>The reader's frames converted to luma, named by <paramref name="names"/> (index → name).</summary>

@@ -52,7 +52,7 @@ public sealed partial class Trainer
             if (candidates.Count == 0)
             {
                 _reporter.Message(string.Create(CultureInfo.InvariantCulture,
-                    $"starting {_config.Name} from scratch: {_config.Network.Type} ({_config.Network.Variant}), {_network.Module.ParameterCount(trainableOnly: true):N0} trainable parameters, " +
+                    $"starting {_config.Name} from scratch: {_config.Network.Type}{(_config.Network.Type == "eevrsr" ? $" ({_config.Network.Variant})" : "")}, {_network.Module.ParameterCount(trainableOnly: true):N0} trainable parameters, " +
                     $"{_loader.BatchesPerEpoch} batches per epoch, {_validation.Count} validation clips"));
                 return;
             }

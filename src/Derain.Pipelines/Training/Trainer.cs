@@ -40,9 +40,10 @@ public sealed record TrainingResult(TrainingStatus Status, long Iteration, strin
 
 /// <summary>
 /// Trains a network from an <see cref="ExperimentConfig"/> (BasicSR's train loop): renders missing datasets, builds
-/// the network from the seed, Adam and the schedule, then per iteration takes a batch of clips, converts them to luma
-/// (<see cref="Luma"/>), and runs forward, loss, backward, optional gradient clipping and the update inside one
-/// <see cref="TensorScope"/> so memory stays flat. Every <c>logger.print_freq</c> iterations it logs the loss terms
+/// the network from the seed, Adam and the schedule, then per iteration takes a batch from the network's own kind of
+/// set (<see cref="ITrainableNetwork"/>: EEVRSR's streak clips, MGID's time-lapse pairs) and runs forward, loss,
+/// backward, optional gradient clipping, the update and the network's end-of-step bookkeeping (MGID's memory) inside
+/// one <see cref="TensorScope"/> so memory stays flat. Every <c>logger.print_freq</c> iterations it logs the loss terms
 /// averaged since the last entry; every <c>val.freq</c> and at the end it validates on the held-out set in eval mode
 /// without gradients and keeps the best and last weights in <c>models/</c>; every
 /// <c>logger.save_checkpoint_freq</c>, at the end and on cancellation it writes a checkpoint (<see cref="CheckpointStore"/>).
@@ -81,6 +82,7 @@ public sealed partial class Trainer
     public static ITrainableNetwork DefaultNetwork(ExperimentConfig config, Generator generator) => config.Network.Type switch
     {
         "eevrsr" => EevrsrTraining.FromConfig(config, generator),
+        "mgid" => MgidTraining.FromConfig(config, generator),
         _ => throw new ConfigException($"network.type: unknown network '{config.Network.Type}'"),
     };
 
@@ -93,11 +95,17 @@ public sealed partial class Trainer
         var store = new CheckpointStore(Path.Combine(dir, "checkpoints"));
         var candidates = ResumeCandidates(store);
 
-        string trainRoot = _config.Resolve(_config.Datasets.Train.Root), valRoot = _config.Resolve(_config.Datasets.Val.Root);
-        DatasetPreparation.Ensure("datasets.train", trainRoot, _config.Datasets.Train.Synthesize, _config.Resolve, _reporter.Message, cancel);
-        DatasetPreparation.Ensure("datasets.val", valRoot, _config.Datasets.Val.Synthesize, _config.Resolve, _reporter.Message, cancel);
+        // One seed for everything: the first draw initialises the weights, the second seeds the data stream.
+        var master = new Generator(_config.Seed);
+        var initGenerator = new Generator(master.NextUInt64());
+        ulong dataSeed = master.NextUInt64();
+        var network = _networkFactory(_config, initGenerator);
 
-        using var session = new Session(this, trainRoot, valRoot, dir, store);
+        string trainRoot = _config.Resolve(_config.Datasets.Train.Root), valRoot = _config.Resolve(_config.Datasets.Val.Root);
+        DatasetPreparation.Ensure("datasets.train", trainRoot, _config.Datasets.Train.Synthesize, network.DataKind, _config.Resolve, _reporter.Message, cancel);
+        DatasetPreparation.Ensure("datasets.val", valRoot, _config.Datasets.Val.Synthesize, network.DataKind, _config.Resolve, _reporter.Message, cancel);
+
+        using var session = new Session(this, network, initGenerator, dataSeed, trainRoot, valRoot, dir, store);
         return session.Execute(candidates, cancel);
     }
 
@@ -135,7 +143,7 @@ public sealed partial class Trainer
         private readonly ILrSchedule _schedule;
         private readonly string _scheduleText;
         private readonly DataLoader _loader;
-        private readonly ValidationSet _validation;
+        private readonly IValidationSet _validation;
         private readonly TrainingLog _log;
         private readonly LossWindow _window;
         private long _iteration, _savedIteration = -1;
@@ -143,18 +151,15 @@ public sealed partial class Trainer
         private long? _bestIteration;
         private string? _lastCheckpoint;
 
-        public Session(Trainer owner, string trainRoot, string valRoot, string directory, CheckpointStore store)
+        public Session(Trainer owner, ITrainableNetwork network, Generator initGenerator, ulong dataSeed, string trainRoot, string valRoot,
+            string directory, CheckpointStore store)
         {
             _config = owner._config;
             _reporter = owner._reporter;
             _directory = directory;
             _store = store;
-
-            // One seed for everything: the first draw initialises the weights, the second seeds the data stream.
-            var master = new Generator(_config.Seed);
-            _initGenerator = new Generator(master.NextUInt64());
-            ulong dataSeed = master.NextUInt64();
-            _network = owner._networkFactory(_config, _initGenerator);
+            _initGenerator = initGenerator;
+            _network = network;
             _network.Module.Train();
             _parameters = _network.Module.Parameters().Where(p => p.RequiresGrad).ToList();
             var opt = _config.Train.Optimizer;
@@ -166,9 +171,8 @@ public sealed partial class Trainer
             _scheduleText = _config.Train.Scheduler.Describe(_config.Train.TotalIter);
 
             var train = _config.Datasets.Train;
-            // Only what the loss reads is decoded: the rainy clip and the clean centre frame (not mstreak, not the
-            // other clean frames), 6 images per sample instead of 15.
-            var dataset = new VrdsDataset(trainRoot, _network.ClipLength, keys: [DatasetLayout.Rainy], centreCleanOnly: true);
+            var dataset = _network.OpenTrainingSet(trainRoot);
+            if (train.Resize is int side) dataset = new ResizedDataset(dataset, side, side);
             _loader = new DataLoader(dataset,
                 new DataLoaderOptions
                 {
@@ -179,7 +183,7 @@ public sealed partial class Trainer
                 {
                     CropSize = _config.Train.PatchSize, HorizontalFlip = train.UseHflip, VerticalFlip = train.UseVflip, Transpose = train.UseTranspose,
                 });
-            _validation = new ValidationSet(valRoot, _network.ClipLength, _config.Val.MaxClips, _config.Val.Crop, _network.SizeMultiple);
+            _validation = _network.OpenValidationSet(valRoot, _config.Val);
             _window = new LossWindow(_network.TermNames.Count + 1);
             _log = new TrainingLog(directory, Columns(_network.TermNames));
         }
@@ -237,10 +241,9 @@ public sealed partial class Trainer
         private void Step(Batch batch)
         {
             using var scope = TensorScope.Begin();
-            var (frames, target) = Luma.Pair(batch[DatasetLayout.Rainy], batch[DatasetLayout.Clean]);
             double lr = _schedule.LearningRate(_config.Train.Optimizer.Lr, _iteration);
             _optimizer.Lr = lr;
-            var loss = _network.Loss(frames, target);
+            var loss = _network.Loss(batch);
             double total = loss.Total.Item();
             if (!double.IsFinite(total))
                 throw new TrainingDivergedException(
@@ -250,6 +253,7 @@ public sealed partial class Trainer
             if (_config.Train.GradClip is double clip) GradClip.ClipByGlobalNorm(_parameters, clip);
             _optimizer.Step();
             _optimizer.ZeroGrad();
+            _network.StepCompleted();
             _window.Add(lr, total, loss.Terms);
         }
 
@@ -272,7 +276,7 @@ public sealed partial class Trainer
             try
             {
                 using var noGrad = GradMode.NoGrad();
-                scores = _validation.Evaluate(_network.Predict);
+                scores = _validation.Evaluate();
             }
             finally
             {

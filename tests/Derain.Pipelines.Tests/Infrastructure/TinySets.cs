@@ -1,3 +1,4 @@
+using Derain.Data.Synthesis;
 using Derain.Pipelines.Training;
 using Derain.Pipelines.Training.Config;
 using Derain.Pipelines.Training.Data;
@@ -8,16 +9,23 @@ namespace Derain.Pipelines.Tests.Infrastructure;
 /// The training and validation sets of configs/eevrsr-tiny.yaml, rendered once per test run into a temporary
 /// folder from the file's own synthesize blocks, and configs for experiments that use them.
 /// </summary>
-public sealed class TinySets : IDisposable
+public class TinySets : IDisposable
 {
     private readonly TempFolder _folder = new("derain-tiny-sets-");
+    private readonly string _configFile;
 
     public TinySets()
+        : this("eevrsr-tiny.yaml", SynthesisKind.Streaks)
     {
+    }
+
+    protected TinySets(string configFile, SynthesisKind kind)
+    {
+        _configFile = configFile;
         var config = Load(_folder.Path);
         Messages = [];
-        DatasetPreparation.Ensure("datasets.train", TrainRoot, config.Datasets.Train.Synthesize, config.Resolve, Messages.Add);
-        DatasetPreparation.Ensure("datasets.val", ValRoot, config.Datasets.Val.Synthesize, config.Resolve, Messages.Add);
+        DatasetPreparation.Ensure("datasets.train", TrainRoot, config.Datasets.Train.Synthesize, kind, config.Resolve, Messages.Add);
+        DatasetPreparation.Ensure("datasets.val", ValRoot, config.Datasets.Val.Synthesize, kind, config.Resolve, Messages.Add);
         _straight = new(() => new Trainer(Load(_folder["straight"])).Run(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -30,7 +38,7 @@ public sealed class TinySets : IDisposable
 
     /// <summary>The tiny experiment with its sets here, its experiments under <paramref name="experiments"/>, and <paramref name="overrides"/>.</summary>
     public ExperimentConfig Load(string experiments, params string[] overrides)
-        => ExperimentFile.Load(Repository.Config("eevrsr-tiny.yaml"),
+        => ExperimentFile.Load(Repository.Config(_configFile),
             [$"datasets.train.root={TrainRoot}", $"datasets.val.root={ValRoot}", $"path.experiments={experiments}", .. overrides]);
 
     /// <summary>
@@ -41,7 +49,20 @@ public sealed class TinySets : IDisposable
 
     private readonly Lazy<TrainingResult> _straight;
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose()
+    {
+        _folder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The time-lapse sets of configs/mgid-tiny.yaml, likewise.</summary>
+public sealed class MgidTinySets() : TinySets("mgid-tiny.yaml", SynthesisKind.TimeLapse);
+
+[CollectionDefinition(Name)]
+public sealed class MgidTinySetsCollection : ICollectionFixture<MgidTinySets>
+{
+    public const string Name = "tiny MGID training sets";
 }
 
 [CollectionDefinition(Name)]

@@ -68,6 +68,35 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void The_mgid_config_binds_to_train_py_s_recipe()
+    {
+        var c = ExperimentFile.Load(Repository.Config("mgid.yaml"));
+        Assert.Equal("mgid", c.Network.Type);
+        Assert.Equal(("adam", 2e-4), (c.Train.Optimizer.Type, c.Train.Optimizer.Lr));
+        Assert.IsType<ConstantSchedulerConfig>(c.Train.Scheduler);
+        Assert.Equal((8, 256, 256), (c.Train.BatchSize, c.Train.PatchSize, c.Datasets.Train.Resize!.Value));
+        Assert.False(c.Datasets.Train.UseHflip || c.Datasets.Train.UseVflip || c.Datasets.Train.UseTranspose);
+        Assert.Equal((0.01, 0.01, 0.5), (c.Train.GatheringWeight, c.Train.WhiteningWeight, c.Train.SsimWeight));
+        Assert.Equal(Path.Combine(Repository.Root, "data", "mgid", "train"), c.Resolve(c.Datasets.Train.Root));
+
+        var tiny = ExperimentFile.Load(Repository.Config("mgid-tiny.yaml"));
+        Assert.Equal(("mgid", 64, 12L), (tiny.Network.Type, tiny.Datasets.Train.Resize!.Value, tiny.Train.TotalIter));
+    }
+
+    [Fact]
+    public void Mgid_keys_are_checked_and_eevrsr_only_keys_refused()
+    {
+        var c = ExperimentFile.Parse(Minimal, "x.yaml", ["network.type=mgid", "datasets.train.resize=64", "train.ssim_weight=0.25"]);
+        Assert.Equal(("mgid", 64, 0.25, 0.01), (c.Network.Type, c.Datasets.Train.Resize!.Value, c.Train.SsimWeight, c.Train.GatheringWeight));
+        Assert.Null(ExperimentFile.Parse(Minimal, "x.yaml").Datasets.Train.Resize);
+        Assert.Contains("network.variant: applies to eevrsr only; remove it for mgid", Fails(Minimal, "network.type=mgid", "network.variant=derain_only").Message);
+        Assert.Contains("network.zero_init_residual: applies to eevrsr only", Fails(Minimal, "network.type=mgid", "network.zero_init_residual=true").Message);
+        Assert.Contains("datasets.train.resize: must be a positive size", Fails(Minimal, "datasets.train.resize=0").Message);
+        Assert.Contains("train.whitening_weight: must be a finite number ≥ 0", Fails(Minimal, "train.whitening_weight=-1").Message);
+        Assert.Contains("network.type: unknown network 'mgidx'; use eevrsr or mgid", Fails(Minimal, "network.type=mgidx").Message);
+    }
+
+    [Fact]
     public void The_tiny_config_is_tiny()
     {
         var c = ExperimentFile.Load(Repository.Config("eevrsr-tiny.yaml"));
@@ -91,7 +120,7 @@ public sealed class ConfigTests
     public void An_unknown_key_names_its_line_and_the_near_miss()
     {
         var e = Fails(Minimal.Replace("  total_iter: 10", "  total_iters: 10"));
-        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip", e.Message);
+        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip, gathering_weight, whitening_weight, ssim_weight", e.Message);
         e = Fails(Minimal.Replace("  batch_size: 2", "  batchSize: 2"));
         Assert.Contains("train.batchSize: is not a known key (did you mean batch_size?)", e.Message);
     }

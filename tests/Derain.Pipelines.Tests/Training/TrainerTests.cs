@@ -1,9 +1,12 @@
+using Derain.Data.Loading;
+using Derain.Data.Synthesis;
 using Derain.Models.Eevrsr;
 using Derain.NN.Checkpoints;
 using Derain.NN.Modules;
 using Derain.Pipelines.Tests.Infrastructure;
 using Derain.Pipelines.Training;
 using Derain.Pipelines.Training.Config;
+using Derain.Pipelines.Training.Data;
 using Derain.Pipelines.Training.Logging;
 using Derain.Pipelines.Training.Networks;
 using Derain.Tensors;
@@ -182,7 +185,7 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
     {
         Assert.Contains(sets.Messages, m => m.StartsWith("datasets.train: ", StringComparison.Ordinal) && m.Contains("does not exist; rendering it from 1 source(s)", StringComparison.Ordinal));
         var config = sets.Load(_dir.Path);
-        Derain.Pipelines.Training.Data.DatasetPreparation.Ensure("datasets.train", _dir["again"], config.Datasets.Train.Synthesize, config.Resolve, _ => { });
+        Derain.Pipelines.Training.Data.DatasetPreparation.Ensure("datasets.train", _dir["again"], config.Datasets.Train.Synthesize, Derain.Data.Synthesis.SynthesisKind.Streaks, config.Resolve, _ => { });
         var files = Directory.EnumerateFiles(sets.TrainRoot, "*.png", SearchOption.AllDirectories)
             .Where(f => !f.Contains(Derain.Pipelines.Training.Data.DatasetPreparation.SynthesisFolder, StringComparison.Ordinal)).Order().ToList();
         Assert.Equal(3 * 8, files.Count); // gt, lq, mstreak × 8 frames
@@ -191,7 +194,7 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
         Assert.False(Directory.EnumerateDirectories(_dir.Path, ".*").Any()); // no staging folder left behind
     }
 
-    /// <summary>A stand-in network whose loss turns into NaN at its third step.</summary>
+    /// <summary>A stand-in network on EEVRSR's data whose loss turns into NaN at its third step.</summary>
     private sealed class Diverging : Module, ITrainableNetwork
     {
         private readonly Parameter _w;
@@ -200,17 +203,21 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
         public Diverging() => _w = RegisterParameter("w", Tensor.Ones(new Shape(1)));
 
         public Module Module => this;
-        public int ClipLength => 5;
-        public int SizeMultiple => 4;
+        public SynthesisKind DataKind => SynthesisKind.Streaks;
         public IReadOnlyList<string> TermNames { get; } = [];
 
-        public NetworkLoss Loss(Tensor frames, Tensor target)
+        public IDataset OpenTrainingSet(string root) => new VrdsDataset(root, 5, keys: [DatasetLayout.Rainy], centreCleanOnly: true);
+
+        public IValidationSet OpenValidationSet(string root, ValConfig val) => new ValidationSet(root, 5, val.MaxClips, val.Crop, 4, Predict);
+
+        public NetworkLoss Loss(Batch batch)
         {
+            var (frames, target) = Luma.Pair(batch[DatasetLayout.Rainy], batch[DatasetLayout.Clean]);
             var loss = Ops.Mean(Ops.Square(Predict(frames) - target));
             return new NetworkLoss(++_calls == 3 ? loss * double.NaN : loss, []);
         }
 
-        public Tensor Predict(Tensor frames) => Ops.Narrow(frames, 1, 2, 1) * _w.Data;
+        private Tensor Predict(Tensor frames) => Ops.Narrow(frames, 1, 2, 1) * _w.Data;
 
         public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) { }
     }

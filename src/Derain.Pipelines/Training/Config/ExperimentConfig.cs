@@ -69,15 +69,18 @@ public sealed class DatasetsConfig(TrainDatasetConfig train, ValDatasetConfig va
 }
 
 /// <summary>
-/// <c>datasets.train:</c> a streak-pair set (<c>derain synth --kind streaks</c>: <c>gt/</c>, <c>lq/</c>, <c>mstreak/</c>),
-/// rendered first from <see cref="Synthesize"/> when <see cref="Root"/> does not exist. Each sample is a run of
-/// consecutive frames, cropped to <c>train.patch_size</c> at a random place and flipped as enabled here.
+/// <c>datasets.train:</c> the network's kind of set — streak pairs for EEVRSR (<c>derain synth --kind streaks</c>:
+/// <c>gt/</c>, <c>lq/</c>, <c>mstreak/</c>), time-lapse scenes for MGID (<c>--kind timelapse</c>: <c>lq/</c>, and
+/// <c>gt/</c> which training never reads) — rendered first from <see cref="Synthesize"/> when <see cref="Root"/> does
+/// not exist. Each sample is optionally resized (<see cref="Resize"/>), then cropped to <c>train.patch_size</c> at a
+/// random place and flipped as enabled here.
 /// </summary>
 public sealed class TrainDatasetConfig
 {
     public TrainDatasetConfig(string root, SynthesizeConfig? synthesize = null, int workers = 2, int prefetch = 4,
-        bool useHflip = true, bool useVflip = true, bool useTranspose = false)
+        bool useHflip = true, bool useVflip = true, bool useTranspose = false, int? resize = null)
     {
+        if (resize is < 1) throw new ConfigValueException("resize", $"must be a positive size in pixels, not {resize}; leave it out to keep the frames' size");
         if (string.IsNullOrWhiteSpace(root)) throw new ConfigValueException("root", "is empty; give the folder of the set, e.g. ../data/streaks_train");
         if (workers < 1) throw new ConfigValueException("workers", $"{workers} loader threads cannot work; use at least 1 (2 suits a 2-core machine)");
         if (prefetch < 1) throw new ConfigValueException("prefetch", $"must be at least 1 batch, not {prefetch}");
@@ -88,6 +91,7 @@ public sealed class TrainDatasetConfig
         UseHflip = useHflip;
         UseVflip = useVflip;
         UseTranspose = useTranspose;
+        Resize = resize;
     }
 
     public string Root { get; }
@@ -108,6 +112,12 @@ public sealed class TrainDatasetConfig
 
     /// <summary>Swap H and W with probability ½ — off by default: it turns vertical streaks horizontal.</summary>
     public bool UseTranspose { get; }
+
+    /// <summary>
+    /// Resize every frame to this square size (bilinear, half-pixel centres, no antialiasing, like cv2.resize) before
+    /// the crop, whatever its aspect — MGID's Train.py resizes each frame to 256×256; null keeps the frames' size.
+    /// </summary>
+    public int? Resize { get; }
 }
 
 /// <summary>
@@ -174,7 +184,7 @@ public sealed class SynthesizeConfig
 public sealed class NetworkConfig
 {
     /// <summary>Network types this trainer builds.</summary>
-    public static IReadOnlyList<string> Types { get; } = ["eevrsr"];
+    public static IReadOnlyList<string> Types { get; } = ["eevrsr", "mgid"];
 
     /// <summary>EEVRSR variants: motion compensation + de-raining, or de-raining only.</summary>
     public static IReadOnlyList<string> Variants { get; } = ["all", "derain_only"];
@@ -183,6 +193,8 @@ public sealed class NetworkConfig
     {
         if (!Types.Contains(type)) throw new ConfigValueException("type", $"unknown network '{type}'; use {string.Join(" or ", Types)}");
         if (!Variants.Contains(variant)) throw new ConfigValueException("variant", $"unknown variant '{variant}'; use {string.Join(" or ", Variants)}");
+        if (type != "eevrsr" && (variant != "all" || zeroInitResidual))
+            throw new ConfigValueException(variant != "all" ? "variant" : "zero_init_residual", $"applies to eevrsr only; remove it for {type}");
         Type = type;
         Variant = variant;
         ZeroInitResidual = zeroInitResidual;
@@ -203,8 +215,11 @@ public sealed class NetworkConfig
 public sealed class TrainConfig
 {
     public TrainConfig(OptimizerConfig optimizer, long totalIter, int batchSize, int patchSize, SchedulerConfig? scheduler = null,
-        double motionWeight = 1.0, double smoothness = 0.01, double? gradClip = null)
+        double motionWeight = 1.0, double smoothness = 0.01, double? gradClip = null,
+        double gatheringWeight = 0.01, double whiteningWeight = 0.01, double ssimWeight = 0.5)
     {
+        foreach (var (key, value) in new[] { ("gathering_weight", gatheringWeight), ("whitening_weight", whiteningWeight), ("ssim_weight", ssimWeight) })
+            if (!(value >= 0) || double.IsInfinity(value)) throw new ConfigValueException(key, $"must be a finite number ≥ 0, not {value}");
         if (totalIter < 1) throw new ConfigValueException("total_iter", $"must be at least 1 iteration, not {totalIter}");
         if (batchSize < 1) throw new ConfigValueException("batch_size", $"must be at least 1, not {batchSize}");
         if (patchSize < 4 || patchSize % 4 != 0)
@@ -220,6 +235,9 @@ public sealed class TrainConfig
         MotionWeight = motionWeight;
         Smoothness = smoothness;
         GradClip = gradClip;
+        GatheringWeight = gatheringWeight;
+        WhiteningWeight = whiteningWeight;
+        SsimWeight = ssimWeight;
     }
 
     public OptimizerConfig Optimizer { get; }
@@ -243,6 +261,15 @@ public sealed class TrainConfig
 
     /// <summary>Global gradient-norm clip (torch.nn.utils.clip_grad_norm_), or null.</summary>
     public double? GradClip { get; }
+
+    /// <summary>MGID: weight of the memory's gathering loss (Train.py's --loss_compact 0.01).</summary>
+    public double GatheringWeight { get; }
+
+    /// <summary>MGID: weight of the BSW loss (Train.py's --loss_white 0.01).</summary>
+    public double WhiteningWeight { get; }
+
+    /// <summary>MGID: weight of −SSIM(d₁, d₂) (0.5 in Train.py).</summary>
+    public double SsimWeight { get; }
 }
 
 /// <summary><c>train.optimizer:</c> Adam (torch.optim.Adam) or AdamW.</summary>

@@ -12,15 +12,23 @@ namespace Derain.Pipelines.Training.Data;
 /// against the clean one, both quantised to 8 bits as every published protocol does (the full-range luma is the
 /// single plane measured), averaged per video first and then over videos (the VRDS protocol).
 /// </summary>
-public sealed class ValidationSet
+public sealed class ValidationSet : IValidationSet
 {
     private readonly VrdsDataset _dataset;
+    private readonly Func<Tensor, Tensor> _predict;
     private readonly int[] _indices;
     private readonly int? _crop;
     private readonly int _multiple;
 
-    public ValidationSet(string root, int clipLength, int? maxClips, int? crop, int sizeMultiple)
+    /// <param name="root">The streak-pair set.</param>
+    /// <param name="clipLength">Frames per clip.</param>
+    /// <param name="maxClips">At most this many clips (null: all).</param>
+    /// <param name="crop">Side of the centre square measured (null: the whole frame).</param>
+    /// <param name="sizeMultiple">The measured size is cut down to multiples of this.</param>
+    /// <param name="predict">Luma clips [1, T, h, w] → the restored centre luma [1, 1, h, w].</param>
+    public ValidationSet(string root, int clipLength, int? maxClips, int? crop, int sizeMultiple, Func<Tensor, Tensor> predict)
     {
+        _predict = predict;
         _dataset = new VrdsDataset(root, clipLength, keys: [Derain.Data.Synthesis.DatasetLayout.Rainy], centreCleanOnly: true);
         int count = _dataset.Count;
         int n = Math.Min(count, maxClips ?? count);
@@ -33,8 +41,8 @@ public sealed class ValidationSet
     /// <summary>Clips measured per validation.</summary>
     public int Count => _indices.Length;
 
-    /// <summary>Mean scores of <paramref name="predict"/> and of the rainy input itself, each averaged per video then over videos.</summary>
-    public (QualityScore Restored, QualityScore Input) Evaluate(Func<Tensor, Tensor> predict)
+    /// <summary>Mean scores of the prediction and of the rainy input itself, each averaged per video then over videos.</summary>
+    public (QualityScore Restored, QualityScore Input) Evaluate()
     {
         var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
         var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
@@ -43,7 +51,7 @@ public sealed class ValidationSet
             using var scope = TensorScope.Begin();
             using var sample = _dataset.Get(index, new Generator(0));
             var (frames, target) = Clip(sample);
-            var prediction = predict(frames);
+            var prediction = _predict(frames);
             string video = sample.Name[..sample.Name.LastIndexOf('/')];
             int h = target.Size(2), w = target.Size(3);
             var gt = new Image(1, h, w, target.ToArray());
@@ -83,12 +91,12 @@ public sealed class ValidationSet
         return Tensor.Wrap(dst, 1, t, c, h, w);
     }
 
-    private static void Add(Dictionary<string, List<QualityScore>> scores, string video, QualityScore score)
+    internal static void Add(Dictionary<string, List<QualityScore>> scores, string video, QualityScore score)
     {
         if (!scores.TryGetValue(video, out var list)) scores[video] = list = [];
         list.Add(score);
     }
 
-    private static QualityScore Mean(Dictionary<string, List<QualityScore>> perVideo)
+    internal static QualityScore Mean(Dictionary<string, List<QualityScore>> perVideo)
         => QualityScore.Mean(perVideo.Values.Select(QualityScore.Mean));
 }

@@ -1,6 +1,9 @@
+using Derain.Data.Loading;
+using Derain.Data.Synthesis;
 using Derain.Models.Eevrsr;
 using Derain.NN.Modules;
 using Derain.Pipelines.Training.Config;
+using Derain.Pipelines.Training.Data;
 using Derain.Tensors;
 
 namespace Derain.Pipelines.Training.Networks;
@@ -9,7 +12,9 @@ namespace Derain.Pipelines.Training.Networks;
 /// EEVRSR as the trainer sees it: <see cref="EevrsrNet"/> with <see cref="EevrsrLoss"/> (MSE on the restored luma
 /// plus, for the full variant, VESPCN's motion-compensation loss weighted by <c>train.motion_weight</c>, with
 /// <c>train.smoothness</c> on the flow). Logged terms: <c>loss_rest</c> (restoration MSE) and <c>loss_mc</c> (the
-/// motion-compensation term before weighting; 0 for derain_only).
+/// motion-compensation term before weighting; 0 for derain_only). Data: streak-pair sets (<c>derain synth --kind
+/// streaks</c>); each sample is 5 consecutive rainy frames and the clean centre frame, converted to luma
+/// (<see cref="Luma"/>); validation on held-out clips (<see cref="ValidationSet"/>).
 /// </summary>
 public sealed class EevrsrTraining : ITrainableNetwork
 {
@@ -32,14 +37,20 @@ public sealed class EevrsrTraining : ITrainableNetwork
 
     public Module Module => _net;
 
-    public int ClipLength => EevrsrNet.Frames;
-
-    public int SizeMultiple => EevrsrNet.SizeMultiple;
+    public SynthesisKind DataKind => SynthesisKind.Streaks;
 
     public IReadOnlyList<string> TermNames { get; } = ["loss_rest", "loss_mc"];
 
-    public NetworkLoss Loss(Tensor frames, Tensor target)
+    // Only what the loss reads is decoded: the rainy clip and the clean centre frame (not mstreak, not the other clean
+    // frames), 6 images per sample instead of 15.
+    public IDataset OpenTrainingSet(string root) => new VrdsDataset(root, EevrsrNet.Frames, keys: [DatasetLayout.Rainy], centreCleanOnly: true);
+
+    public IValidationSet OpenValidationSet(string root, ValConfig val)
+        => new ValidationSet(root, EevrsrNet.Frames, val.MaxClips, val.Crop, EevrsrNet.SizeMultiple, Predict);
+
+    public NetworkLoss Loss(Batch batch)
     {
+        var (frames, target) = Luma.Pair(batch[DatasetLayout.Rainy], batch[DatasetLayout.Clean]);
         var forward = _net.ForwardDetailed(frames);
         var terms = _loss.Compute(forward, frames, target);
         return new NetworkLoss(terms.Total, [terms.Restoration, terms.Motion]);

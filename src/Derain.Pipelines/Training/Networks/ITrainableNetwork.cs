@@ -1,33 +1,45 @@
+using Derain.Data.Loading;
+using Derain.Data.Synthesis;
 using Derain.NN.Modules;
+using Derain.Pipelines.Training.Config;
+using Derain.Pipelines.Training.Data;
 using Derain.Tensors;
 
 namespace Derain.Pipelines.Training.Networks;
 
 /// <summary>
-/// What the trainer needs from a video de-raining network (BasicSR's split between an "arch" and the "model" that
-/// trains it): the module whose parameters and buffers are trained and checkpointed, the training loss of a batch,
-/// and the prediction used for validation. Inputs are luma clips [N, T, H, W] on the [0, 1] scale; the target and
-/// the prediction are the clean centre frame [N, 1, H, W].
+/// What the trainer needs from a network (BasicSR's split between an "arch" and the "model" that trains it): the
+/// module whose parameters and buffers are trained and checkpointed, the kind of dataset it learns from, the loss of
+/// one loader batch, the held-out scores, and the deliverable weights. The trainer owns everything else — loader,
+/// optimiser, schedule, checkpoints, log, plot — and so stays the same for every network.
 /// </summary>
 public interface ITrainableNetwork
 {
-    /// <summary>The network; its state dict is what checkpoints and the delivered weights hold.</summary>
+    /// <summary>The network; its state dict (weights, BatchNorm statistics and any other buffers, e.g. MGID's memory
+    /// items) is what checkpoints and the delivered weights hold, so a resumed run continues with all of it.</summary>
     Module Module { get; }
 
-    /// <summary>Frames per input clip (T); the target is the centre one.</summary>
-    int ClipLength { get; }
-
-    /// <summary>Input height and width must be multiples of this.</summary>
-    int SizeMultiple { get; }
+    /// <summary>The layout of its training and validation sets, as <c>derain synth --kind</c> writes them (and renders
+    /// them when a <c>synthesize:</c> block asks).</summary>
+    SynthesisKind DataKind { get; }
 
     /// <summary>Names of the loss terms <see cref="Loss"/> reports besides the total (log columns, e.g. loss_rest).</summary>
     IReadOnlyList<string> TermNames { get; }
 
-    /// <summary>The training loss of one batch; the caller runs backward on <see cref="NetworkLoss.Total"/>.</summary>
-    NetworkLoss Loss(Tensor frames, Tensor target);
+    /// <summary>The training samples under <paramref name="root"/> (before the loader's crop and flips).</summary>
+    IDataset OpenTrainingSet(string root);
 
-    /// <summary>The restored centre frames (validation; the caller sets eval mode and disables gradients).</summary>
-    Tensor Predict(Tensor frames);
+    /// <summary>The held-out set under <paramref name="root"/>, measured as <paramref name="val"/> says.</summary>
+    IValidationSet OpenValidationSet(string root, ValConfig val);
+
+    /// <summary>The training loss of one batch; the caller runs backward on <see cref="NetworkLoss.Total"/>.</summary>
+    NetworkLoss Loss(Batch batch);
+
+    /// <summary>Called after the optimiser step, still inside the step's tensor scope: state the network carries from
+    /// one iteration to the next without learning it (MGID's memory update) is committed here.</summary>
+    void StepCompleted()
+    {
+    }
 
     /// <summary>Writes the weights as the deliverable <c>.safetensors</c> with <paramref name="metadata"/>.</summary>
     void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata);

@@ -1,0 +1,119 @@
+using Derain.Models.Common;
+using Derain.NN.Layers;
+using Derain.NN.Modules;
+using Derain.Tensors;
+
+namespace Derain.Models.Mgid;
+
+/// <summary>
+/// The building blocks of MGID's convAE (official <c>model/Reconstruction_skip.py</c>), as torch.nn.Sequential
+/// containers so that the children are named 0, 1, … exactly as in the official state dict.
+/// </summary>
+internal static class MgidBlocks
+{
+    /// <summary>Basic: conv3×3 → BN → ReLU → conv3×3 → BN → ReLU (children 0 … 5).</summary>
+    public static Sequential Basic(int inChannels, int outChannels, Generator g) => new(
+        ConvNd.Conv2d(inChannels, outChannels, 3, g, padding: 1), new BatchNorm(outChannels), new Relu(),
+        ConvNd.Conv2d(outChannels, outChannels, 3, g, padding: 1), new BatchNorm(outChannels), new Relu());
+
+    /// <summary>Basic_ (the bottleneck): conv3×3 → BN → ReLU → conv3×3, no final BN or ReLU (children 0 … 3).</summary>
+    public static Sequential BasicWithoutTail(int inChannels, int outChannels, Generator g) => new(
+        ConvNd.Conv2d(inChannels, outChannels, 3, g, padding: 1), new BatchNorm(outChannels), new Relu(),
+        ConvNd.Conv2d(outChannels, outChannels, 3, g, padding: 1));
+
+    /// <summary>Upsample: ConvTranspose2d 3×3 stride 2 padding 1 output_padding 1 → BN → ReLU (doubles H and W).</summary>
+    public static Sequential Upsample(int inChannels, int outChannels, Generator g) => new(
+        new ConvTranspose2d(inChannels, outChannels, 3, g, stride: 2, padding: 1, outputPadding: 1), new BatchNorm(outChannels), new Relu());
+
+    /// <summary>Gen (the streak head): conv → BN → ReLU → conv → BN → ReLU → conv to <paramref name="outChannels"/> → Tanh (children 0 … 7).</summary>
+    public static Sequential Gen(int inChannels, int outChannels, int width, Generator g) => new(
+        ConvNd.Conv2d(inChannels, width, 3, g, padding: 1), new BatchNorm(width), new Relu(),
+        ConvNd.Conv2d(width, width, 3, g, padding: 1), new BatchNorm(width), new Relu(),
+        ConvNd.Conv2d(width, outChannels, 3, g, padding: 1), new Tanh());
+
+    /// <summary>Runs a block, freeing its intermediates at once when no graph is recorded.</summary>
+    public static Tensor Run(Layer block, Tensor x) => Intermediates.Release(() => block.Forward(x));
+}
+
+/// <summary>
+/// MGID's encoder (official <c>Encoder</c>): three Basic stages 3→64→64→64, each followed by 2×2 max pooling, whose
+/// pre-pool outputs are the skips, then the Basic_ bottleneck at H/8. State-dict names: moduleConv1 … moduleConv4 and
+/// moduleBatchNorm — a BatchNorm2d the official forward never uses, kept so that official checkpoints load strictly.
+/// </summary>
+public sealed class MgidEncoder : Module
+{
+    private readonly Sequential _conv1, _conv2, _conv3, _conv4;
+
+    public MgidEncoder(int inChannels, Generator g)
+    {
+        _conv1 = RegisterModule("moduleConv1", MgidBlocks.Basic(inChannels, MgidNet.FeatureDim, g));
+        _conv2 = RegisterModule("moduleConv2", MgidBlocks.Basic(MgidNet.FeatureDim, MgidNet.FeatureDim, g));
+        _conv3 = RegisterModule("moduleConv3", MgidBlocks.Basic(MgidNet.FeatureDim, MgidNet.FeatureDim, g));
+        _conv4 = RegisterModule("moduleConv4", MgidBlocks.BasicWithoutTail(MgidNet.FeatureDim, MgidNet.FeatureDim, g));
+        RegisterModule("moduleBatchNorm", new BatchNorm(MgidNet.FeatureDim));
+    }
+
+    /// <summary>The skips x1 (H), x2 (H/2), x3 (H/4) and the raw query x4 (H/8), all 64 channels.</summary>
+    public (Tensor X1, Tensor X2, Tensor X3, Tensor X4) Forward(Tensor x)
+    {
+        var x1 = MgidBlocks.Run(_conv1, x);
+        var p1 = Ops.MaxPool2d(x1, 2, 2);
+        var x2 = MgidBlocks.Run(_conv2, p1);
+        Intermediates.Drop(p1);
+        var p2 = Ops.MaxPool2d(x2, 2, 2);
+        var x3 = MgidBlocks.Run(_conv3, p2);
+        Intermediates.Drop(p2);
+        var p3 = Ops.MaxPool2d(x3, 2, 2);
+        var x4 = MgidBlocks.Run(_conv4, p3);
+        Intermediates.Drop(p3);
+        return (x1, x2, x3, x4);
+    }
+}
+
+/// <summary>
+/// MGID's decoder (official <c>Decoder</c>): Basic(128→64) on the memory-augmented query, then three times
+/// upsample → concat(skip, up) → Basic, the last Basic replaced by the Gen streak head ending in Tanh.
+/// State-dict names: moduleConv, moduleUpsample4, moduleDeconv3, moduleUpsample3, moduleDeconv2, moduleUpsample2, moduleDeconv1.
+/// </summary>
+public sealed class MgidDecoder : Module
+{
+    private readonly Sequential _conv, _up4, _deconv3, _up3, _deconv2, _up2, _deconv1;
+
+    public MgidDecoder(int outChannels, Generator g)
+    {
+        const int f = MgidNet.FeatureDim;
+        _conv = RegisterModule("moduleConv", MgidBlocks.Basic(2 * f, f, g));
+        _up4 = RegisterModule("moduleUpsample4", MgidBlocks.Upsample(f, f, g));
+        _deconv3 = RegisterModule("moduleDeconv3", MgidBlocks.Basic(2 * f, f, g));
+        _up3 = RegisterModule("moduleUpsample3", MgidBlocks.Upsample(f, f, g));
+        _deconv2 = RegisterModule("moduleDeconv2", MgidBlocks.Basic(2 * f, f, g));
+        _up2 = RegisterModule("moduleUpsample2", MgidBlocks.Upsample(f, f, g));
+        _deconv1 = RegisterModule("moduleDeconv1", MgidBlocks.Gen(2 * f, outChannels, f, g));
+    }
+
+    /// <summary>The Gen output (already through one Tanh) for the skips and the 128-channel read features.</summary>
+    public Tensor Forward(Tensor x1, Tensor x2, Tensor x3, Tensor readFeatures)
+    {
+        var t = MgidBlocks.Run(_conv, readFeatures);
+        t = Stage(_up4, _deconv3, t, x3);
+        t = Stage(_up3, _deconv2, t, x2);
+        var up = MgidBlocks.Run(_up2, t);
+        Intermediates.Drop(t);
+        var cat = Ops.Concat([x1, up], 1); // official order: skip first, then the upsampled features
+        Intermediates.Drop(up);
+        var output = MgidBlocks.Run(_deconv1, cat);
+        Intermediates.Drop(cat);
+        return output;
+    }
+
+    private static Tensor Stage(Sequential upsample, Sequential basic, Tensor t, Tensor skip)
+    {
+        var up = MgidBlocks.Run(upsample, t);
+        Intermediates.Drop(t);
+        var cat = Ops.Concat([skip, up], 1);
+        Intermediates.Drop(up);
+        var result = MgidBlocks.Run(basic, cat);
+        Intermediates.Drop(cat);
+        return result;
+    }
+}

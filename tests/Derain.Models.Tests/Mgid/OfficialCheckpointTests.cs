@@ -1,0 +1,103 @@
+using Derain.Models.Mgid;
+using Derain.NN.Checkpoints.SafeTensors;
+using Derain.NN.Tests.Infrastructure;
+using Derain.Tensors;
+using Derain.Tensors.Autograd;
+using Derain.Tensors.Serialization;
+using Xunit.Abstractions;
+
+namespace Derain.Models.Tests.Mgid;
+
+/// <summary>
+/// MgidCheckpoint on ../shared/fixtures/mgid/random/mgid_model_00000.pth (saved exactly as the official Train.py saves:
+/// state dict under 'model', Adam and scheduler state, memory_items, argparse.Namespace), Derain's .safetensors, and
+/// files of other networks.
+/// </summary>
+public sealed class OfficialCheckpointTests(ITestOutputHelper output)
+{
+    private static string OfficialFile => Path.Combine(MgidFixture.RandomRoot, "mgid_model_00000.pth");
+
+    [Fact]
+    public void OfficialTrainCheckpointReproducesItsExpectedOutputs()
+    {
+        var net = MgidCheckpoint.Load(OfficialFile, out bool memoryFromFile);
+        Assert.True(memoryFromFile);
+        Assert.False(net.Training);
+        var memory = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "memory_items.npy"));
+        Assert.Equal(0, MgidFixture.MaxAbs(memory.Data.Select(v => (float)v).ToArray(), net.MemoryItems.Data.ToArray()));
+        var derained = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "out_derained.npy"));
+        var streak = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "out_streak.npy"));
+        var inputs = MgidFixture.Inputs(MgidFixture.RandomRoot);
+        Assert.Equal(2, inputs.Count);
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            using var scope = TensorScope.Begin();
+            using var noGrad = GradMode.NoGrad();
+            var result = net.Forward(inputs[k].Bgr);
+            double dErr = MgidFixture.MaxAbs(MgidFixture.Expected(derained, k), result.Derained.ToArray());
+            double sErr = MgidFixture.MaxAbs(MgidFixture.Expected(streak, k), result.Streak.ToArray());
+            output.WriteLine($"{inputs[k].Name}: max |Δ| derained {dErr:G3}, streak {sErr:G3}");
+            Assert.True(dErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: derained differs by {dErr:G3}.");
+            Assert.True(sErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: streak differs by {sErr:G3}.");
+        }
+    }
+
+    [Fact]
+    public void SafeTensorsRoundTripKeepsWeightsAndMemory()
+    {
+        var net = MgidFixture.SeededNet();
+        string dir = Directory.CreateTempSubdirectory("mgid-ckpt").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "mgid.safetensors");
+            MgidCheckpoint.Save(net, path);
+            var loaded = MgidCheckpoint.Load(path, out bool memoryFromFile);
+            Assert.True(memoryFromFile);
+            var a = net.StateDict();
+            foreach (var (name, t) in loaded.StateDict()) Assert.True(a[name].ToArray().SequenceEqual(t.ToArray()), $"{name} changed in the round trip.");
+
+            // A state dict without memory_items loads, says so, and starts from Train.py's normalised random memory.
+            string bare = Path.Combine(dir, "bare.safetensors");
+            SafeTensorsWriter.Write(bare, net.StateDict().Where(kv => kv.Key != "memory_items"));
+            var withoutMemory = MgidCheckpoint.Load(bare, out bool fromFile);
+            Assert.False(fromFile);
+            var m = withoutMemory.MemoryItems.Data.ToArray();
+            for (int i = 0; i < MgidNet.MemorySize; i++)
+                Assert.Equal(1.0, Math.Sqrt(m.AsSpan(i * 64, 64).ToArray().Sum(v => (double)v * v)), 5);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AnotherNetworksCheckpointIsRefusedByName()
+    {
+        string eevrsr = Path.Combine(SharedData.DataPath("weights", "eevrsr", "EEVRSR_all"), "model.ckpt");
+        var e = Assert.Throws<InvalidDataException>(() => MgidCheckpoint.Load(eevrsr));
+        Assert.Contains("is not an MGID checkpoint", e.Message);
+        Assert.Contains("encoder.moduleConv1.0.weight", e.Message);
+    }
+
+    [Fact]
+    public void WrongShapesAreNamed()
+    {
+        var net = MgidFixture.SeededNet();
+        string dir = Directory.CreateTempSubdirectory("mgid-ckpt").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "wide-memory.safetensors");
+            var state = net.StateDict();
+            using var wide = Tensor.Zeros(new Shape(10, 512));
+            state["memory_items"] = wide;
+            SafeTensorsWriter.Write(path, state);
+            var e = Assert.Throws<InvalidDataException>(() => MgidCheckpoint.Load(path));
+            Assert.Contains("memory_items", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
