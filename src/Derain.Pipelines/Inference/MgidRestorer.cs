@@ -81,7 +81,7 @@ public sealed class MgidRestorer : IFrameRestorer
             var weightSum = new float[n];
             var xs = Positions(pw, tw, TileOverlap);
             var ys = Positions(ph, th, TileOverlap);
-            var statistics = WholeImageQueryStatistics(bgr, pw, ph, xs, ys, tw, th);
+            var statistics = WholeImageQueryStatistics(bgr, pw, ph, tw, th);
             foreach (int y0 in ys)
                 foreach (int x0 in xs)
                 {
@@ -136,14 +136,27 @@ public sealed class MgidRestorer : IFrameRestorer
     }
 
     /// <summary>
-    /// The per-channel mean and biased variance InstanceNorm2d would take over the whole image's bottleneck, gathered
-    /// tile by tile (encoder only): each bottleneck cell is taken from the tile in which it lies deepest inside, where
-    /// the encoder's receptive field is least cut by the tile edge. Holds only the H/8 × W/8 × 64 map.
+    /// Context each side that a bottleneck cell's value depends on: the encoder's receptive field (three conv pairs
+    /// and pools, then the bottleneck's two convolutions at 1/8: 68 px, i.e. ±34 around the cell's 8 × 8 block)
+    /// rounded up to the 8-px grid with a margin. A cell at least this far inside a tile's inner edges is computed
+    /// from the tile exactly as from the whole image.
     /// </summary>
-    private (float[] Mean, float[] Variance) WholeImageQueryStatistics(float[] bgr, int pw, int ph, List<int> xs, List<int> ys, int tw, int th)
+    internal const int EncoderContext = 40;
+
+    /// <summary>
+    /// The per-channel mean and biased variance InstanceNorm2d would take over the whole image's bottleneck, gathered
+    /// tile by tile (encoder only). The tiles of this pass overlap by at least 2 × <see cref="EncoderContext"/>
+    /// whatever the user's overlap, and each bottleneck cell is taken from the tile whose inner edges are farthest from
+    /// it, so every cell equals the whole image's and the statistics are exact (up to summation order). Holds only
+    /// the H/8 × W/8 × 64 map.
+    /// </summary>
+    private (float[] Mean, float[] Variance) WholeImageQueryStatistics(float[] bgr, int pw, int ph, int tw, int th)
     {
         const int s = MgidNet.SizeMultiple, f = MgidNet.FeatureDim;
         int bw = pw / s, bh = ph / s, cells = bw * bh;
+        int overlap = Math.Max(TileOverlap, 2 * EncoderContext);
+        var xs = Positions(pw, tw, Math.Min(overlap, tw - s));
+        var ys = Positions(ph, th, Math.Min(overlap, th - s));
         var map = new float[f * cells];
         var depth = new int[cells];
         Array.Fill(depth, -1);
@@ -157,7 +170,10 @@ public sealed class MgidRestorer : IFrameRestorer
                     for (int by = 0; by < tbh; by++)
                         for (int bx = 0; bx < tbw; bx++)
                         {
-                            int inside = Math.Min(Math.Min(bx, tbw - 1 - bx), Math.Min(by, tbh - 1 - by));
+                            // Distance in cells to the tile's inner edges; an edge on the image border cuts nothing.
+                            int inside = Math.Min(
+                                Math.Min(x0 == 0 ? int.MaxValue : bx, x0 + tw == pw ? int.MaxValue : tbw - 1 - bx),
+                                Math.Min(y0 == 0 ? int.MaxValue : by, y0 + th == ph ? int.MaxValue : tbh - 1 - by));
                             int cell = (y0 / s + by) * bw + x0 / s + bx;
                             if (inside <= depth[cell]) continue;
                             depth[cell] = inside;

@@ -64,49 +64,84 @@ public sealed class MgidInferenceTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// Tiles of 96 with overlap 32 on a 203×250 crop (padded to 208×256) against the whole image. The instance norm uses
-    /// the whole image's statistics (first pass), but the encoder/decoder receptive field (well over 96 px) is cut by
-    /// the tile edges, so no pixel is exactly equal. Measured with the seeded weights: max 0.0081 outside blend zones,
-    /// 0.067 inside them, mean 0.0039 (derained, [0, 1] scale); the bounds are those with about 1.5× headroom
-    /// (docs/mgid.md). The 1e-3 the brief hoped for is not reached at this tile size.
+    /// Tiled against whole-image restoration on a 500×470 mosaic of the fixture photos (padded to 504×472), tiles of
+    /// 256 overlapping by 96. The instance norm takes the whole image's statistics (an exact first pass), so a pixel
+    /// whose every covering tile holds the network's whole receptive field around it (about ±80 px; the test asks
+    /// for <see cref="Context"/>) comes out as without tiles, up to float rounding; nearer a tile's inner edge the
+    /// zero padding at the cut changes the result, and the linear blend over the overlap hides that. Both bounds
+    /// are measured with the seeded weights, whose 2.5 gain makes every path larger than a trained model's.
     /// </summary>
     [Fact]
-    public void TiledOutputAgreesWithUntiledWithinTheDocumentedBound()
+    public void TiledOutputAgreesWithUntiledAwayFromTileEdgesAndStaysCloseOnThem()
     {
         var net = MgidFixture.SeededNet();
-        var image = Crop(ImageFile.Read(FixtureInput("00001.png")), 20, 3, 203, 250);
+        var image = Mosaic(ImageFile.Read(FixtureInput("00000.png")), ImageFile.Read(FixtureInput("00001.png")), 500, 470);
         var whole = new MgidRestorer(net).Restore(image, "whole");
-        var tiled = new MgidRestorer(net, 96, 32).Restore(image, "tiled");
-        var xs = MgidRestorer.Positions(208, 96, 32);
-        var ys = MgidRestorer.Positions(256, 96, 32);
-        Assert.Equal([0, 64, 112], xs);
-        Assert.Equal([0, 64, 128, 160], ys);
-        int w = 203, h = 250, n = w * h;
-        double interior = 0, seams = 0, mean = 0;
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
+        var tiled = new MgidRestorer(net, 256, 96).Restore(image, "tiled");
+        var xs = MgidRestorer.Positions(504, 256, 96);
+        var ys = MgidRestorer.Positions(472, 256, 96);
+        Assert.Equal([0, 160, 248], xs);
+        Assert.Equal([0, 160, 216], ys);
+        int w = 500, h = 470, n = w * h, farPixels = 0;
+        double far = 0, near = 0, mean = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool isFar = InnerEdgeDistance(x, xs, 256, 504) >= Context && InnerEdgeDistance(y, ys, 256, 472) >= Context;
+                farPixels += isFar ? 1 : 0;
+                for (int c = 0; c < 3; c++)
                 {
                     int i = c * n + y * w + x;
                     double diff = Math.Abs(tiled.Derained[i] - whole.Derained[i]);
                     mean += diff / (3.0 * n);
-                    if (InBlend(x, xs, 96, 32) || InBlend(y, ys, 96, 32)) seams = Math.Max(seams, diff);
-                    else interior = Math.Max(interior, diff);
+                    if (isFar) far = Math.Max(far, diff);
+                    else near = Math.Max(near, diff);
                 }
-        output.WriteLine($"tiled vs untiled, derained on [0, 1]: max {interior:G3} away from blend zones, {seams:G3} in them, mean {mean:G3}");
-        Assert.True(interior <= InteriorBound, $"away from tile borders the tiled output differs by {interior:G3}.");
-        Assert.True(seams <= SeamBound, $"in the blend zones the tiled output differs by {seams:G3}.");
+            }
+        output.WriteLine($"tiled vs untiled, derained on [0, 1]: max {far:G3} on {farPixels} pixels ≥ {Context} px inside every covering tile, {near:G3} nearer the inner edges, mean {mean:G3}");
+        Assert.True(farPixels > n / 10, $"only {farPixels} pixels lie {Context} px inside their tiles; the layout no longer tests the interior.");
+        Assert.True(far <= 1e-3, $"away from tile edges the tiled output differs by {far:G3}.");
+        Assert.True(near <= NearBound, $"near tile edges the tiled output differs by {near:G3}.");
         Assert.True(mean <= MeanBound, $"on average the tiled output differs by {mean:G3}.");
     }
 
-    private const double InteriorBound = 0.012, SeamBound = 0.1, MeanBound = 0.006;
+    /// <summary>Pixels of context each side that the test treats as the network's receptive field.</summary>
+    private const int Context = 88;
 
-    /// <summary>True when coordinate <paramref name="v"/> lies in a zone where two tiles overlap.</summary>
-    private static bool InBlend(int v, List<int> starts, int size, int overlap)
+    // Measured: 0.0243 and 0.000575 (6.6e-7 away from the edges); about 1.6× headroom.
+    private const double NearBound = 0.04, MeanBound = 0.001;
+
+    /// <summary>
+    /// The smallest distance from <paramref name="v"/> to an inner edge (one not on the image border) of any tile that
+    /// covers it along this axis — every covering tile has a non-zero blend weight there.
+    /// </summary>
+    private static int InnerEdgeDistance(int v, List<int> starts, int size, int length)
     {
-        for (int k = 1; k < starts.Count; k++)
-            if (v >= starts[k] && v < starts[k - 1] + size) return true;
-        return false;
+        int result = int.MaxValue;
+        foreach (int s in starts)
+        {
+            if (v < s || v >= s + size) continue;
+            if (s > 0) result = Math.Min(result, v - s);
+            if (s + size < length) result = Math.Min(result, s + size - 1 - v);
+        }
+        return result;
+    }
+
+    /// <summary>A w×h image tiled from the two 256×256 photos and their mirror images, so that no tile sees a repeat of its neighbour.</summary>
+    private static Image Mosaic(Image a, Image b, int w, int h)
+    {
+        var result = new Image(3, h, w);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int qx = x / 256, qy = y / 256, sx = x % 256, sy = y % 256;
+                    var source = (qx + qy) % 2 == 0 ? a : b;
+                    if (qx == 1) sx = 255 - sx;
+                    if (qy == 1) sy = 255 - sy;
+                    result.Plane(c)[y * w + x] = source.Plane(c)[sy * 256 + sx];
+                }
+        return result;
     }
 
     [Fact]
