@@ -10,7 +10,10 @@ public sealed partial class DnnlKernels
     internal enum ConvPass { Forward, BackwardData, BackwardWeights }
 
     /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, and the algorithm.</summary>
-    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm);
+    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain = false);
+
+    /// <summary>Probe switch: build plans on the caller's plain layouts (no reorders) for the passes it returns true for.</summary>
+    internal Func<ConvGeometry, ConvPass, bool> PlainLayout { get; set; } = (_, _) => false;
 
     private readonly DnnlPlanCache<ConvKey> _convPlans = new(512);
 
@@ -49,7 +52,7 @@ public sealed partial class DnnlKernels
             ConvPass.BackwardData => BackwardDataAlgorithm,
             _ => BackwardWeightsAlgorithm,
         };
-        lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg))?.Implementation;
+        lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg, PlainLayout(g, pass)))?.Implementation;
     }
 
     /// <inheritdoc/>
@@ -100,7 +103,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm, PlainLayout(g, ConvPass.Forward)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -117,7 +120,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm, PlainLayout(g, ConvPass.BackwardData)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -142,7 +145,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithm, PlainLayout(g, ConvPass.BackwardWeights)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -162,7 +165,7 @@ public sealed partial class DnnlKernels
     private DnnlPlan BuildConvPlan(ConvKey key)
     {
         var g = key.Geometry;
-        var d = new ConvDescs(g);
+        var d = new ConvDescs(g, key.Plain);
         var p = ConvParameters(g);
         using var builder = NewBuilder();
         // Backward passes need the forward primitive descriptor as a hint (it tells oneDNN which forward
@@ -249,7 +252,7 @@ public sealed partial class DnnlKernels
     {
         public readonly DnnlMemoryDesc Src, SrcAny, Weights, WeightsAny, Dst, DstAny, Bias;
 
-        public ConvDescs(ConvGeometry g)
+        public ConvDescs(ConvGeometry g, bool plain)
         {
             int sr = g.SpatialRank;
             Span<long> src = stackalloc long[sr + 2];
@@ -271,11 +274,11 @@ public sealed partial class DnnlKernels
             for (int i = 0; i < sr; i++) wei[o + i] = g.Kernel[i];
 
             Src = Plain(src);
-            SrcAny = DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
+            SrcAny = plain ? Src : DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
             Dst = Plain(dst);
-            DstAny = DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
+            DstAny = plain ? Dst : DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
             Weights = Plain(wei);
-            WeightsAny = DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
+            WeightsAny = plain ? Weights : DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
             Bias = Plain([g.OutChannels]);
         }
     }
