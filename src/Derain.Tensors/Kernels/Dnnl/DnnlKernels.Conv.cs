@@ -9,8 +9,8 @@ public sealed partial class DnnlKernels
     /// <summary>Which pass of a convolution a plan runs.</summary>
     internal enum ConvPass { Forward, BackwardData, BackwardWeights }
 
-    /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, and the algorithm.</summary>
-    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain = false);
+    /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, the algorithm, and whether the plan runs on plain layouts.</summary>
+    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain);
 
     /// <summary>Probe switch: build plans on the caller's plain layouts (no reorders) for the passes it returns true for.</summary>
     internal Func<ConvGeometry, ConvPass, bool> PlainLayout { get; set; } = (_, _) => false;
@@ -19,16 +19,31 @@ public sealed partial class DnnlKernels
 
     /// <summary>
     /// Algorithm per pass. "auto" lets oneDNN pick Winograd (jit_wino_4x3) where its heuristics expect a gain,
-    /// which for backward weights happens on large layers only (e.g. 3×3 64→64 at 256², N = 1). There,
-    /// alternating the two on this Zen 5 machine gave 22.0 ms (auto) vs 32.2 ms (direct) median on one thread
-    /// and 19.4 vs 30.9 ms best on two. For forward and backward data, auto chose the same direct kernels on
-    /// every shape probed (bench probe-dnnl), so direct is kept there: Winograd's extra rounding buys nothing.
+    /// which for backward weights happens on large layers (e.g. 3×3 64→64 at 256², N = 1). There, alternating the
+    /// two on this Zen 5 machine gave 22.0 ms (auto) vs 32.2 ms (direct) median on one thread and 19.4 vs 30.9 ms
+    /// best on two. For forward and backward data, auto chose the same direct kernels on every shape probed, so
+    /// direct is kept there: Winograd's extra rounding buys nothing.
     /// </summary>
     internal DnnlAlgKind ForwardAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
 
     internal DnnlAlgKind BackwardDataAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
 
-    internal DnnlAlgKind BackwardWeightsAlgorithm { get; set; } = DnnlAlgKind.ConvolutionAuto;
+    /// <summary>
+    /// Backward-weights algorithm for every layer, or null (the default) for <see cref="DefaultBackwardWeightsAlgorithm"/>
+    /// per layer.
+    /// </summary>
+    internal DnnlAlgKind? BackwardWeightsAlgorithm { get; set; }
+
+    /// <summary>
+    /// "auto" only where both channel counts (per group) are at least 64, direct below. oneDNN's heuristics also pick
+    /// Winograd for the EEVRSR training layers with 12–48 channels, where it loses (<c>./bench convprobe</c>, thread
+    /// CPU time at one thread, best of 5: 3×3 48→12 at 128², N 8: 17.6 ms vs 14.0 ms direct; 24→8 at 64², N 32:
+    /// 14.8 vs 11.2; 24→24 at 64², N 32: 17.6 vs 17.7) and rounds more.
+    /// </summary>
+    internal static DnnlAlgKind DefaultBackwardWeightsAlgorithm(ConvGeometry g) =>
+        g.InChannels / g.Groups >= 64 && g.OutChannels / g.Groups >= 64 ? DnnlAlgKind.ConvolutionAuto : DnnlAlgKind.ConvolutionDirect;
+
+    private DnnlAlgKind BackwardWeightsAlgorithmFor(ConvGeometry g) => BackwardWeightsAlgorithm ?? DefaultBackwardWeightsAlgorithm(g);
 
     /// <summary>Most convolution plans kept (least recently used evicted first).</summary>
     internal int ConvPlanCapacity
@@ -50,7 +65,7 @@ public sealed partial class DnnlKernels
         {
             ConvPass.Forward => ForwardAlgorithm,
             ConvPass.BackwardData => BackwardDataAlgorithm,
-            _ => BackwardWeightsAlgorithm,
+            _ => BackwardWeightsAlgorithmFor(g),
         };
         lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg, PlainLayout(g, pass)))?.Implementation;
     }
@@ -145,7 +160,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithm, PlainLayout(g, ConvPass.BackwardWeights)), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithmFor(g), PlainLayout(g, ConvPass.BackwardWeights)), BuildConvPlan);
                 Run(plan, user);
             }
         }
