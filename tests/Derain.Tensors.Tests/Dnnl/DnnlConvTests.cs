@@ -132,6 +132,36 @@ public class DnnlConvTests
     }
 
     /// <summary>
+    /// Unpadded stride-1 1×1 convolutions run forward and backward data on the caller's NCHW buffers (oneDNN's GEMM
+    /// convolution, no reorders); backward weights keeps the blocked direct kernel. Both checked against float64.
+    /// </summary>
+    [Fact]
+    public void One_by_one_forward_and_backward_data_use_plain_layouts()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(3, 20, 12, 1, [7, 9], [1, 1], [1, 1], [1, 1], [0, 0], [0, 0]).Geometry();
+        var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 21);
+        var w = TestData.Uniform(g.OutChannels * g.InChannels, 22);
+        var b = TestData.Uniform(g.OutChannels, 23);
+        var dy = TestData.Uniform(g.N * g.OutChannels * g.OutPlane, 24);
+
+        var y = Poisoned(dy.Length);
+        k.ConvForward<float>(g, x, w, b, y);
+        AssertClose(NaiveConv.Forward(g, x, w, b), y, ForwardTol, "1×1 forward");
+        Assert.Contains("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true) ?? "");
+
+        var dx = Poisoned(x.Length);
+        k.ConvBackwardData<float>(g, dy, w, dx);
+        AssertClose(NaiveConv.BackwardData(g, dy, w), dx, ForwardTol, "1×1 backward data");
+        Assert.Contains("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardData, false) ?? "");
+
+        var dw = Poisoned(w.Length);
+        k.ConvBackwardWeights<float>(g, x, dy, dw, Span<float>.Empty);
+        AssertClose(NaiveConv.BackwardWeights(g, x, dy), dw, WeightTol, "1×1 backward weights");
+        Assert.DoesNotContain("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, false) ?? "gemm");
+    }
+
+    /// <summary>
     /// Below 64 channels backward weights uses the direct algorithm: on the EEVRSR dense-block layer (3×3 48→12 at
     /// 128², N 8) oneDNN's "auto" picks Winograd, which is slower there. Checked against float64 on sampled elements.
     /// </summary>
