@@ -100,11 +100,42 @@ public static class EevrsrSuite
         var target = Detached(Tensor.Rand(new Shape(8, 1, 128, 128), Rng));
         return () =>
         {
-            using var scope = TensorScope.Begin();
-            var terms = loss.Compute(net.ForwardDetailed(frames), frames, target);
-            terms.Total.Backward();
-            adam.Step();
-            net.ZeroGrad();
+            OpProfiler.Mark("(between steps)");
+            using (TensorScope.Begin())
+            {
+                var terms = loss.Compute(net.ForwardDetailed(frames), frames, target);
+                terms.Total.Backward();
+                adam.Step();
+                net.ZeroGrad();
+                OpProfiler.Mark("zero grad");
+            }
+            OpProfiler.Mark("scope disposal");
         };
+    }
+
+    /// <summary>
+    /// <c>./bench eevrsr --profile N</c>: the training row alone with <see cref="OpProfiler"/> on — two warm-up steps,
+    /// then N profiled steps and the per-op table (per step). DERAIN_PROFILE=cpu selects thread CPU time (use --threads 1).
+    /// </summary>
+    public static int Profile(int steps)
+    {
+        var step = TrainingStep();
+        step();
+        step();
+        OpProfiler.UseThreadCpuTime = string.Equals(Environment.GetEnvironmentVariable("DERAIN_PROFILE"), "cpu", StringComparison.OrdinalIgnoreCase);
+        OpProfiler.IsEnabled = true;
+        OpProfiler.Reset();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) step();
+        watch.Stop();
+        OpProfiler.IsEnabled = false;
+        process.Refresh();
+        double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / steps;
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; {steps} step(s): {watch.Elapsed.TotalMilliseconds / steps:F1} ms wall, {cpuMs:F1} ms process CPU per step");
+        OpProfiler.Report(Console.Out, steps);
+        OpProfiler.Reset(); // nothing left for the exit-time report DERAIN_PROFILE would add
+        return 0;
     }
 }

@@ -8,7 +8,9 @@ namespace Derain.Bench;
 /// (Derain vs Debian's PyTorch 1.13 at the same thread count, one run, ratio Derain/PyTorch per row);
 /// <c>./bench memory [--steps N]</c>: resident memory over N training steps of a small conv net;
 /// <c>./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT]</c>: EEVRSR inference at 640×480 and one training
-/// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>).
+/// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>);
+/// <c>./bench eevrsr --profile STEPS</c>: the per-op profile of that training step (<see cref="EevrsrSuite.Profile"/>);
+/// <c>./bench convprobe [--steps REPS]</c>: its convolutions under oneDNN plan variants (<see cref="ConvProbe"/>);
 /// <c>./bench mgid</c>: MGID inference at 512×512 against tools/mgid (<see cref="MgidSuite"/>).
 /// </summary>
 public static class Program
@@ -17,11 +19,11 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench mgid [--json FILE] [--threads N] [--seconds S]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
-        int threads = 2, steps = 1000;
+        int threads = 2, steps = 1000, profile = 0;
         double? peakOverride = null;
         double seconds = 1.0;
         for (int i = 1; i < args.Length; i++)
@@ -34,17 +36,20 @@ public static class Program
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--only": only = Next(); break;
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--profile": profile = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--peak": peakOverride = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"bench: unknown option {args[i]}"); return 2;
             }
         }
         KernelBackend.Threads = threads;
         if (args[0] == "memory") return MemorySuite.Run(steps);
+        if (args[0] == "convprobe") return ConvProbe.Run(args.Contains("--steps") ? steps : 5);
+        if (args[0] == "eevrsr" && profile > 0) return EevrsrSuite.Profile(profile);
         if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
         if (args[0] == "mgid") return MgidSuite.Run(threads, seconds, json, only);
         if (args[0] != "ops")
         {
-            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, mgid)");
+            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, convprobe, mgid)");
             return 2;
         }
         var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();

@@ -53,16 +53,27 @@ public sealed class TfBatchNorm : Layer
     /// <summary>TF's <c>local_step</c> (the same for mean and variance); a float, exact up to 2²⁴ steps.</summary>
     public ModuleBuffer EmaSteps { get; }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Normalize(x, relu: false);
+
+    /// <summary>relu(Forward(x)) in one fused op (<see cref="Ops.BatchNormRelu"/>): the same values and gradients, one pass and one stored tensor fewer.</summary>
+    public Tensor ForwardRelu(Tensor x) => Normalize(x, relu: true);
+
+    private Tensor Normalize(Tensor x, bool relu)
     {
         if (!Training)
-            return Ops.BatchNorm(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
+        {
+            return relu
+                ? Ops.BatchNormRelu(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps)
+                : Ops.BatchNorm(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
+        }
         int c = Weight.Shape[0];
         // Ops.BatchNorm with momentum 1 overwrites the scratch statistics with the batch mean and the unbiased
         // variance; the biased one (what tf.nn.moments returns) is recovered by the factor (count − 1)/count.
         using var batchMean = Tensor.Zeros(new Shape(c), x.DType);
         using var batchVar = Tensor.Zeros(new Shape(c), x.DType);
-        var y = Ops.BatchNorm(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps);
+        var y = relu
+            ? Ops.BatchNormRelu(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
+            : Ops.BatchNorm(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps);
         long count = x.NumElements / c;
         UpdateMovingAverages(batchMean, batchVar, (count - 1.0) / count);
         return y;

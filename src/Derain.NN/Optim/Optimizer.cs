@@ -29,6 +29,7 @@ public abstract class Optimizer
     /// <summary>Applies one update to every parameter with a gradient (optimizer.step()).</summary>
     public void Step()
     {
+        using var profiled = Derain.Tensors.Autograd.OpProfiler.Measure("optimizer step");
         for (int gi = 0; gi < Groups.Count; gi++)
         {
             var g = Groups[gi];

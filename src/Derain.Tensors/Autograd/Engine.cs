@@ -38,7 +38,9 @@ internal static class Engine
         {
             if (!pending.Remove(node, out var grad)) continue; // no gradient reached it
             var inputs = node.Inputs;
+            long started = OpProfiler.IsEnabled ? OpProfiler.BeginBackward() : 0;
             var inGrads = node.Backward(grad);
+            if (OpProfiler.IsEnabled) OpProfiler.EndBackward(node.ProfileKey, started);
             if (inGrads.Length != inputs.Count)
                 throw new InvalidOperationException($"{node.Name} returned {inGrads.Length} gradients for {inputs.Count} inputs.");
             for (int i = 0; i < inputs.Count; i++)
@@ -60,6 +62,7 @@ internal static class Engine
             }
             grad.Dispose();
             if (!retainGraph) node.Release();
+            if (OpProfiler.IsEnabled) OpProfiler.Mark("backward: gradient accumulation, release");
         }
         foreach (var left in pending.Values) left.Dispose();
     }

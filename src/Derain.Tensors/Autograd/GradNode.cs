@@ -14,6 +14,9 @@ public abstract class GradNode
     /// <summary>Name shown in errors and graph dumps (e.g. Conv2dBackward).</summary>
     public virtual string Name => GetType().Name;
 
+    /// <summary>The row this node is counted under by <see cref="OpProfiler"/> (e.g. with the shape, for convolutions).</summary>
+    internal virtual string ProfileKey => Name;
+
     /// <summary>The op's tensor inputs, in the order <see cref="Backward"/> returns gradients for them.</summary>
     public IReadOnlyList<Tensor?> Inputs => _inputs;
 
@@ -66,6 +69,7 @@ public abstract class GradNode
         node.Attach(inputs);
         output.GradFn = node;
         output.RequiresGrad = true;
+        if (OpProfiler.IsEnabled) OpProfiler.Forward(node);
         return output;
     }
 

@@ -42,4 +42,18 @@ public partial interface IKernels
     void BatchNormBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
         ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>As <see cref="BatchNormForward"/> followed by ReLU: y = max(normalised x, 0), in one pass.</summary>
+    void BatchNormReluForward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Gradients of y = relu(batchnorm(x)) given dy and y itself: <see cref="BatchNormBackward"/> applied to
+    /// dy·[y &gt; 0], channel by channel so the masked gradient is still in cache when it is used. dx is required (it
+    /// holds the masked gradient on the way).
+    /// </summary>
+    void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>;
 }

@@ -9,10 +9,11 @@ public static partial class Ops
     /// Normalises x [N, C, …] with given statistics and applies the optional per-channel affine. Takes ownership
     /// of <paramref name="mean"/> and <paramref name="invStd"/>: [C], or [N·C] with <paramref name="perInstance"/>
     /// (instance norm, where each plane has its own statistics). <paramref name="batchStatistics"/> says whether
-    /// they were computed from x, which the backward pass must then differentiate through.
+    /// they were computed from x, which the backward pass must then differentiate through. <paramref name="relu"/>
+    /// fuses a ReLU on the output (batch norm only).
     /// </summary>
     private static Tensor ChannelNormFromStatistics(string op, Tensor x, int n, int channels, int inner, Tensor mean, Tensor invStd,
-        Tensor? weight, Tensor? bias, bool batchStatistics, bool perInstance = false)
+        Tensor? weight, Tensor? bias, bool batchStatistics, bool perInstance = false, bool relu = false)
     {
         // Kernel layout: instance norm treats every (sample, channel) plane as a channel of one sample.
         int kn = perInstance ? 1 : n, kc = perInstance ? n * channels : channels;
@@ -21,14 +22,20 @@ public static partial class Ops
         var y = Tensor.Empty(x.Shape, x.DType);
         var k = KernelBackend.For(x.DType);
         if (x.DType == DType.Float32)
-            k.BatchNormForward(kn, kc, inner, x.Span<float>(), mean.Span<float>(), invStd.Span<float>(), SpanOrEmpty<float>(w), SpanOrEmpty<float>(b), y.Span<float>());
+        {
+            if (relu) k.BatchNormReluForward(kn, kc, inner, x.Span<float>(), mean.Span<float>(), invStd.Span<float>(), SpanOrEmpty<float>(w), SpanOrEmpty<float>(b), y.Span<float>());
+            else k.BatchNormForward(kn, kc, inner, x.Span<float>(), mean.Span<float>(), invStd.Span<float>(), SpanOrEmpty<float>(w), SpanOrEmpty<float>(b), y.Span<float>());
+        }
         else
-            k.BatchNormForward(kn, kc, inner, x.Span<double>(), mean.Span<double>(), invStd.Span<double>(), SpanOrEmpty<double>(w), SpanOrEmpty<double>(b), y.Span<double>());
+        {
+            if (relu) k.BatchNormReluForward(kn, kc, inner, x.Span<double>(), mean.Span<double>(), invStd.Span<double>(), SpanOrEmpty<double>(w), SpanOrEmpty<double>(b), y.Span<double>());
+            else k.BatchNormForward(kn, kc, inner, x.Span<double>(), mean.Span<double>(), invStd.Span<double>(), SpanOrEmpty<double>(w), SpanOrEmpty<double>(b), y.Span<double>());
+        }
 
         if (GradNode.WillRecord(x, weight, bias))
         {
             var node = new ChannelNormBackwardNode(op, kn, kc, inner, batchStatistics, perInstance ? n : 1);
-            node.Keep(x, mean, invStd, w);
+            node.Keep(x, mean, invStd, w, relu ? y : null);
             GradNode.Record(y, node, x, weight, bias);
         }
         mean.Dispose();
@@ -72,29 +79,46 @@ public static partial class Ops
         return r;
     }
 
-    /// <summary>Backward of batch norm and instance norm (inputs x, weight, bias).</summary>
+    /// <summary>Backward of batch norm and instance norm (inputs x, weight, bias), and of batch norm fused with ReLU.</summary>
     private sealed class ChannelNormBackwardNode(string op, int n, int channels, int inner, bool batchStatistics, int fold) : GradNode
     {
-        private Tensor? _x, _mean, _invStd, _w;
+        private Tensor? _x, _mean, _invStd, _w, _reluOutput;
         public override string Name => op + "Backward";
 
-        public void Keep(Tensor x, Tensor mean, Tensor invStd, Tensor? weight)
+        /// <summary>Saves what the backward pass reads; <paramref name="reluOutput"/> is the fused ReLU's output (its gradient mask), null without ReLU.</summary>
+        public void Keep(Tensor x, Tensor mean, Tensor invStd, Tensor? weight, Tensor? reluOutput)
         {
             _x = Save(x);
             _mean = Save(mean);
             _invStd = Save(invStd);
             if (weight is not null) _w = Save(weight);
+            if (reluOutput is not null) _reluOutput = Save(reluOutput);
         }
 
         protected internal override Tensor?[] Backward(Tensor g)
         {
             var x = _x!;
-            var dx = NeedsGrad(0) ? Tensor.Empty(x.Shape, x.DType) : null;
+            // The fused ReLU's masked gradient passes through dx, so it is needed even when x takes no gradient.
+            var dx = NeedsGrad(0) || _reluOutput is not null ? Tensor.Empty(x.Shape, x.DType) : null;
             // Per kernel channel; folded over samples for instance norm.
             var dw = NeedsGrad(1) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var db = NeedsGrad(2) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var k = KernelBackend.For(x.DType);
-            if (x.DType == DType.Float32)
+            if (_reluOutput is not null)
+            {
+                if (x.DType == DType.Float32)
+                    k.BatchNormReluBackward(n, channels, inner, x.Span<float>(), _reluOutput.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
+                        SpanOrEmpty<float>(_w), batchStatistics, dx!.Span<float>(), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
+                else
+                    k.BatchNormReluBackward(n, channels, inner, x.Span<double>(), _reluOutput.Span<double>(), g.Span<double>(), _mean!.Span<double>(), _invStd!.Span<double>(),
+                        SpanOrEmpty<double>(_w), batchStatistics, dx!.Span<double>(), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
+                if (!NeedsGrad(0))
+                {
+                    dx!.Dispose();
+                    dx = null;
+                }
+            }
+            else if (x.DType == DType.Float32)
                 k.BatchNormBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
                     SpanOrEmpty<float>(_w), batchStatistics, GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
             else

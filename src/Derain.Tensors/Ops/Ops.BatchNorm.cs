@@ -14,14 +14,28 @@ public static partial class Ops
     /// </summary>
     public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
         bool training = false, double momentum = 0.1, double eps = 1e-5)
+        => BatchNorm("BatchNorm", x, runningMean, runningVar, weight, bias, training, momentum, eps, relu: false);
+
+    /// <summary>
+    /// relu(batch_norm(…)) with the arguments of <see cref="BatchNorm(Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, double, double)"/>,
+    /// fused (no PyTorch counterpart): the ReLU is applied in the normalisation pass and its gradient mask inside the
+    /// batch-norm backward pass, so the intermediate batch-norm output is never stored. Values and gradients equal
+    /// <c>Ops.Relu(Ops.BatchNorm(…))</c> exactly (same arithmetic, same order).
+    /// </summary>
+    public static Tensor BatchNormRelu(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+        bool training = false, double momentum = 0.1, double eps = 1e-5)
+        => BatchNorm("BatchNormRelu", x, runningMean, runningVar, weight, bias, training, momentum, eps, relu: true);
+
+    private static Tensor BatchNorm(string op, Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, bool relu)
     {
-        const string op = "BatchNorm";
         var (n, channels, inner) = ChannelLayout(op, x, runningMean, runningVar, weight, bias, eps);
         if (!training)
         {
             if (runningMean is null || runningVar is null)
                 throw new ArgumentException($"{op}: evaluation mode (training: false) needs running_mean and running_var; input {x.Shape}.");
-            return ChannelNormFromStatistics(op, x, n, channels, inner, CopyOutOfGraph(runningMean), VarianceToInvStd(runningVar, eps), weight, bias, false);
+            return ChannelNormFromStatistics(op, x, n, channels, inner, CopyOutOfGraph(runningMean), VarianceToInvStd(runningVar, eps), weight, bias, false,
+                relu: relu);
         }
         long count = (long)n * inner;
         if (count <= 1)
@@ -31,7 +45,7 @@ public static partial class Ops
         if (runningVar is not null) UpdateRunning(runningVar, variance, 1, momentum, count / (count - 1.0));
         var invStd = VarianceToInvStd(variance, eps);
         variance.Dispose();
-        return ChannelNormFromStatistics(op, x, n, channels, inner, mean, invStd, weight, bias, true);
+        return ChannelNormFromStatistics(op, x, n, channels, inner, mean, invStd, weight, bias, true, relu: relu);
     }
 
     /// <summary>

@@ -85,6 +85,10 @@ public static partial class Ops
 
         public override string Name => op + "Backward";
 
+        internal override string ProfileKey =>
+            $"{Name} {geometry.InChannels}→{geometry.OutChannels} k{string.Join('×', geometry.Kernel)} s{geometry.Stride[0]} " +
+            $"{string.Join('×', geometry.InSize)} N{geometry.N}";
+
         public void Setup(Tensor x, Tensor w)
         {
             if (w.RequiresGrad) _x = Save(x);

@@ -109,7 +109,8 @@ public class DnnlConvTests
     internal void Each_algorithm_choice_matches_reference(DnnlAlgKind algorithm)
     {
         using var k = DnnlKernels.CreateIsolated();
-        k.ForwardAlgorithm = k.BackwardDataAlgorithm = k.BackwardWeightsAlgorithm = algorithm;
+        k.ForwardAlgorithm = k.BackwardDataAlgorithm = algorithm;
+        k.BackwardWeightsAlgorithm = algorithm;
         var g = new ConvCase(2, 64, 64, 1, [20, 20], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
         var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 8);
         var w = TestData.Uniform(g.OutChannels * g.InChannels * g.KernelPlane, 9);
@@ -128,6 +129,81 @@ public class DnnlConvTests
         k.ConvBackwardWeights<float>(g, x, dy, dw, db);
         AssertClose(NaiveConv.BackwardWeights(g, x, dy), dw, WeightTol, $"{algorithm} backward weights ({k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, true)})");
         AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, $"{algorithm} bias gradient");
+    }
+
+    /// <summary>
+    /// Unpadded stride-1 1×1 convolutions run forward and backward data on the caller's NCHW buffers (oneDNN's GEMM
+    /// convolution, no reorders); backward weights keeps the blocked direct kernel. Both checked against float64.
+    /// </summary>
+    [Fact]
+    public void One_by_one_forward_and_backward_data_use_plain_layouts()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(3, 20, 12, 1, [7, 9], [1, 1], [1, 1], [1, 1], [0, 0], [0, 0]).Geometry();
+        var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 21);
+        var w = TestData.Uniform(g.OutChannels * g.InChannels, 22);
+        var b = TestData.Uniform(g.OutChannels, 23);
+        var dy = TestData.Uniform(g.N * g.OutChannels * g.OutPlane, 24);
+
+        var y = Poisoned(dy.Length);
+        k.ConvForward<float>(g, x, w, b, y);
+        AssertClose(NaiveConv.Forward(g, x, w, b), y, ForwardTol, "1×1 forward");
+        Assert.Contains("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true) ?? "");
+
+        var dx = Poisoned(x.Length);
+        k.ConvBackwardData<float>(g, dy, w, dx);
+        AssertClose(NaiveConv.BackwardData(g, dy, w), dx, ForwardTol, "1×1 backward data");
+        Assert.Contains("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardData, false) ?? "");
+
+        var dw = Poisoned(w.Length);
+        k.ConvBackwardWeights<float>(g, x, dy, dw, Span<float>.Empty);
+        AssertClose(NaiveConv.BackwardWeights(g, x, dy), dw, WeightTol, "1×1 backward weights");
+        Assert.DoesNotContain("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, false) ?? "gemm");
+    }
+
+    /// <summary>
+    /// Below 64 channels backward weights uses the direct algorithm: on the EEVRSR dense-block layer (3×3 48→12 at
+    /// 128², N 8) oneDNN's "auto" picks Winograd, which is slower there. Checked against float64 on sampled elements.
+    /// </summary>
+    [Fact]
+    public void Backward_weights_below_64_channels_is_direct()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        const int n = 8, cin = 48, cout = 12, size = 128;
+        var g = new ConvCase(n, cin, cout, 1, [size, size], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        var x = TestData.Uniform(n * cin * size * size, 25);
+        var dy = TestData.Uniform(n * cout * size * size, 26);
+        var dw = Poisoned(cout * cin * 9);
+        k.ConvBackwardWeights<float>(g, x, dy, dw, Span<float>.Empty);
+        Assert.DoesNotContain("wino", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, false) ?? "wino");
+        k.BackwardWeightsAlgorithm = DnnlAlgKind.ConvolutionAuto;
+        k.ConvBackwardWeights<float>(g, x, dy, Poisoned(dw.Length), Span<float>.Empty);
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Contains("wino", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, false) ?? "");
+
+        // dw[o,c,ky,kx] = Σ dy[b,o,y,x]·x[b,c,y+ky−1,x+kx−1] in float64 on 16 sampled elements.
+        var rng = new Random(27);
+        for (int s = 0; s < 16; s++)
+        {
+            int idx = rng.Next(dw.Length);
+            int o = idx / (cin * 9), c = idx / 9 % cin, ky = idx / 3 % 3, kx = idx % 3;
+            double sum = 0, scale = 0;
+            for (int b = 0; b < n; b++)
+                for (int oy = 0; oy < size; oy++)
+                {
+                    int iy = oy + ky - 1;
+                    if (iy < 0 || iy >= size) continue;
+                    for (int ox = 0; ox < size; ox++)
+                    {
+                        int ix = ox + kx - 1;
+                        if (ix < 0 || ix >= size) continue;
+                        double p = (double)dy[((b * cout + o) * size + oy) * size + ox] * x[((b * cin + c) * size + iy) * size + ix];
+                        sum += p;
+                        scale += Math.Abs(p);
+                    }
+                }
+            Assert.True(Math.Abs(dw[idx] - sum) <= 1e-5 * scale, $"dw[{idx}] = {dw[idx]}, float64 {sum} (Σ|terms| {scale})");
+        }
     }
 
     /// <summary>

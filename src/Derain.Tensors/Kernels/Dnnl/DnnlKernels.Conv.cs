@@ -9,23 +9,58 @@ public sealed partial class DnnlKernels
     /// <summary>Which pass of a convolution a plan runs.</summary>
     internal enum ConvPass { Forward, BackwardData, BackwardWeights }
 
-    /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, and the algorithm.</summary>
-    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm);
+    /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, the algorithm, and whether the plan runs on plain layouts.</summary>
+    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain);
+
+    /// <summary>
+    /// Which passes run on the caller's plain row-major layouts (no reorders; oneDNN then uses its GEMM-based
+    /// convolution) instead of the blocked layouts its direct kernels prefer. Defaults to <see cref="PlainLayoutPays"/>;
+    /// tests and <c>./bench convprobe</c> replace it.
+    /// </summary>
+    internal Func<ConvGeometry, ConvPass, bool> PlainLayout { get; set; } = PlainLayoutPays;
+
+    /// <summary>
+    /// Forward and backward data of ungrouped 1×1 convolutions with stride 1 and no padding: on NCHW each is one
+    /// matrix product per sample ([Cout, Cin]·[Cin, H·W]), so the reorders to and from the blocked layout (as many
+    /// bytes moved as the activations hold, and 16-channel padding) are pure overhead. <c>./bench convprobe</c>,
+    /// best of 5, blocked vs plain: 84→48 at 128², N 8: forward 22.6 vs 10.8 ms, backward data 20.7 vs 10.2 (thread
+    /// CPU, one thread), 23.0 vs 9.6 and 24.5 vs 10.1 (wall, two threads); 84→48 at 512², N 1: 56.4 vs 38.0 and
+    /// 49.2 vs 36.5; 64→64 at 256², N 1: 8.7 vs 4.8 and 7.2 vs 4.4; 256→64 at 64², N 8: 14.1 vs 6.8 and 10.4 vs 6.5.
+    /// Backward weights stays blocked: there the GEMM form lost everywhere (84→48 at 128²: 34.9 vs 19.9).
+    /// </summary>
+    internal static bool PlainLayoutPays(ConvGeometry g, ConvPass pass) =>
+        pass != ConvPass.BackwardWeights && g.Groups == 1 && g.KernelPlane == 1 &&
+        g.Stride.All(s => s == 1) && g.PadBegin.All(p => p == 0) && g.PadEnd.All(p => p == 0);
 
     private readonly DnnlPlanCache<ConvKey> _convPlans = new(512);
 
     /// <summary>
     /// Algorithm per pass. "auto" lets oneDNN pick Winograd (jit_wino_4x3) where its heuristics expect a gain,
-    /// which for backward weights happens on large layers only (e.g. 3×3 64→64 at 256², N = 1). There,
-    /// alternating the two on this Zen 5 machine gave 22.0 ms (auto) vs 32.2 ms (direct) median on one thread
-    /// and 19.4 vs 30.9 ms best on two. For forward and backward data, auto chose the same direct kernels on
-    /// every shape probed (bench probe-dnnl), so direct is kept there: Winograd's extra rounding buys nothing.
+    /// which for backward weights happens on large layers (e.g. 3×3 64→64 at 256², N = 1). There, alternating the
+    /// two on this Zen 5 machine gave 22.0 ms (auto) vs 32.2 ms (direct) median on one thread and 19.4 vs 30.9 ms
+    /// best on two. For forward and backward data, auto chose the same direct kernels on every shape probed, so
+    /// direct is kept there: Winograd's extra rounding buys nothing.
     /// </summary>
     internal DnnlAlgKind ForwardAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
 
     internal DnnlAlgKind BackwardDataAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
 
-    internal DnnlAlgKind BackwardWeightsAlgorithm { get; set; } = DnnlAlgKind.ConvolutionAuto;
+    /// <summary>
+    /// Backward-weights algorithm for every layer, or null (the default) for <see cref="DefaultBackwardWeightsAlgorithm"/>
+    /// per layer.
+    /// </summary>
+    internal DnnlAlgKind? BackwardWeightsAlgorithm { get; set; }
+
+    /// <summary>
+    /// "auto" only where both channel counts (per group) are at least 64, direct below. oneDNN's heuristics also pick
+    /// Winograd for the EEVRSR training layers with 12–48 channels, where it loses (<c>./bench convprobe</c>, thread
+    /// CPU time at one thread, best of 5: 3×3 48→12 at 128², N 8: 17.6 ms vs 14.0 ms direct; 24→8 at 64², N 32:
+    /// 14.8 vs 11.2; 24→24 at 64², N 32: 17.6 vs 17.7) and rounds more.
+    /// </summary>
+    internal static DnnlAlgKind DefaultBackwardWeightsAlgorithm(ConvGeometry g) =>
+        g.InChannels / g.Groups >= 64 && g.OutChannels / g.Groups >= 64 ? DnnlAlgKind.ConvolutionAuto : DnnlAlgKind.ConvolutionDirect;
+
+    private DnnlAlgKind BackwardWeightsAlgorithmFor(ConvGeometry g) => BackwardWeightsAlgorithm ?? DefaultBackwardWeightsAlgorithm(g);
 
     /// <summary>Most convolution plans kept (least recently used evicted first).</summary>
     internal int ConvPlanCapacity
@@ -47,9 +82,9 @@ public sealed partial class DnnlKernels
         {
             ConvPass.Forward => ForwardAlgorithm,
             ConvPass.BackwardData => BackwardDataAlgorithm,
-            _ => BackwardWeightsAlgorithm,
+            _ => BackwardWeightsAlgorithmFor(g),
         };
-        lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg))?.Implementation;
+        lock (Gate) return _convPlans.Find(new ConvKey(g, pass, bias, alg, PlainLayout(g, pass)))?.Implementation;
     }
 
     /// <inheritdoc/>
@@ -100,7 +135,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm, PlainLayout(g, ConvPass.Forward)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -117,7 +152,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm, PlainLayout(g, ConvPass.BackwardData)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -142,7 +177,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithm), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithmFor(g), PlainLayout(g, ConvPass.BackwardWeights)), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -162,7 +197,7 @@ public sealed partial class DnnlKernels
     private DnnlPlan BuildConvPlan(ConvKey key)
     {
         var g = key.Geometry;
-        var d = new ConvDescs(g);
+        var d = new ConvDescs(g, key.Plain);
         var p = ConvParameters(g);
         using var builder = NewBuilder();
         // Backward passes need the forward primitive descriptor as a hint (it tells oneDNN which forward
@@ -249,7 +284,7 @@ public sealed partial class DnnlKernels
     {
         public readonly DnnlMemoryDesc Src, SrcAny, Weights, WeightsAny, Dst, DstAny, Bias;
 
-        public ConvDescs(ConvGeometry g)
+        public ConvDescs(ConvGeometry g, bool plain)
         {
             int sr = g.SpatialRank;
             Span<long> src = stackalloc long[sr + 2];
@@ -271,11 +306,11 @@ public sealed partial class DnnlKernels
             for (int i = 0; i < sr; i++) wei[o + i] = g.Kernel[i];
 
             Src = Plain(src);
-            SrcAny = DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
+            SrcAny = plain ? Src : DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
             Dst = Plain(dst);
-            DstAny = DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
+            DstAny = plain ? Dst : DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
             Weights = Plain(wei);
-            WeightsAny = DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
+            WeightsAny = plain ? Weights : DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
             Bias = Plain([g.OutChannels]);
         }
     }

@@ -36,8 +36,19 @@ public partial class ManagedKernels
     }
 
     /// <inheritdoc/>
-    public virtual unsafe void BatchNormForward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+    public virtual void BatchNormForward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
         ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => NormalizeChannels(n, channels, inner, x, mean, invStd, weight, bias, y, relu: false);
+
+    /// <inheritdoc/>
+    public virtual void BatchNormReluForward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => NormalizeChannels(n, channels, inner, x, mean, invStd, weight, bias, y, relu: true);
+
+    private static unsafe void NormalizeChannels<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int total = CheckBatchNormSizes("BatchNormForward", n, channels, inner, x.Length, y.Length);
@@ -61,15 +72,34 @@ public partial class ManagedKernels
                     int ch = p % channels;
                     T scale = hasW ? isd[ch] * ws[ch] : isd[ch];
                     T shift = hasB ? bs[ch] : T.Zero;
-                    LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShift<T>(ms[ch], scale, shift));
+                    if (relu) LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShiftRelu<T>(ms[ch], scale, shift));
+                    else LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShift<T>(ms[ch], scale, shift));
                 }
             });
         }
     }
 
     /// <inheritdoc/>
-    public virtual unsafe void BatchNormBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+    public virtual void BatchNormBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
         ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => NormalizeChannelsBackward(n, channels, inner, x, default, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias, relu: false);
+
+    /// <inheritdoc/>
+    public virtual void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckBatchNormSizes("BatchNormReluBackward", n, channels, inner, y.Length, dx.Length);
+        NormalizeChannelsBackward(n, channels, inner, x, y, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias, relu: true);
+    }
+
+    /// <summary>
+    /// The batch-norm backward pass; with <paramref name="relu"/>, dy is first masked by y &gt; 0 (ReLU's gradient,
+    /// <see cref="ReluGradLane{T}"/>) into dx, one channel at a time, and the rest reads the masked gradient from there.
+    /// </summary>
+    private static unsafe void NormalizeChannelsBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int total = CheckBatchNormSizes("BatchNormBackward", n, channels, inner, x.Length, dy.Length);
@@ -83,10 +113,13 @@ public partial class ManagedKernels
         long count = (long)n * inner;
         // The channel sums are needed for dweight/dbias, and for dx only when the statistics depend on x.
         bool needSums = wantDw || wantDb || (wantDx && batchStatistics);
-        fixed (T* px = x, pg = dy, pm = mean, pi = invStd, pw = weight, pdx = dx, pdw = dweight, pdb = dbias)
+        fixed (T* px = x, py = y, pg = dy, pm = mean, pi = invStd, pw = weight, pdx = dx, pdw = dweight, pdb = dbias)
         {
             var xs = new Ptr<T>(px, total);
-            var gs = new Ptr<T>(pg, total);
+            var ys = new Ptr<T>(py, y.Length);
+            // With relu, the masked gradient lives in dx (the map below rewrites it in place, element by element).
+            var gs = relu ? new Ptr<T>(pdx, total) : new Ptr<T>(pg, total);
+            var raw = new Ptr<T>(pg, total);
             var ms = new Ptr<T>(pm, channels);
             var isd = new Ptr<T>(pi, channels);
             var ws = new Ptr<T>(pw, weight.Length);
@@ -98,6 +131,12 @@ public partial class ManagedKernels
                 for (int ch = start; ch < end; ch++)
                 {
                     T m = ms[ch], rstd = isd[ch];
+                    if (relu)
+                        for (int i = 0; i < n; i++)
+                        {
+                            int off = (i * channels + ch) * inner;
+                            LaneMaps.Map(ys.Slice(off, inner), raw.Slice(off, inner), gs.Slice(off, inner), new ReluGradLane<T>());
+                        }
                     double sumG = 0, sumGx = 0;
                     if (needSums)
                     {

@@ -12,6 +12,18 @@ internal readonly struct CenterScaleShift<T>(T mean, T scale, T shift) : ILane1<
     public Vector512<T> Apply(Vector512<T> x) => (x - Vector512.Create(_m)) * Vector512.Create(_s) + Vector512.Create(_b);
 }
 
+/// <summary>
+/// y = max((x − mean)·scale + shift, 0): <see cref="CenterScaleShift{T}"/> followed by ReLU in the same pass, with the
+/// same arithmetic and the same maximum as TensorPrimitives.Max (so the values equal the two separate passes).
+/// </summary>
+internal readonly struct CenterScaleShiftRelu<T>(T mean, T scale, T shift) : ILane1<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _m = mean, _s = scale, _b = shift;
+    public T Apply(T x) => T.Max((x - _m) * _s + _b, T.Zero);
+    public Vector256<T> Apply(Vector256<T> x) => Vector256.Max((x - Vector256.Create(_m)) * Vector256.Create(_s) + Vector256.Create(_b), Vector256<T>.Zero);
+    public Vector512<T> Apply(Vector512<T> x) => Vector512.Max((x - Vector512.Create(_m)) * Vector512.Create(_s) + Vector512.Create(_b), Vector512<T>.Zero);
+}
+
 /// <summary>y = (x − mean)·rstd·w (layer norm with a weight and no bias).</summary>
 internal readonly struct NormScale<T>(T mean, T rstd) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
