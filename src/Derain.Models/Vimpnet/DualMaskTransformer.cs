@@ -108,7 +108,11 @@ public sealed class DualMaskTransformer : Module
         return Ops.Permute(residual, 0, 2, 1, 3, 4);
     });
 
-    /// <summary>SoftSplit: [N, 256, T, h, w] → unfold per frame → Linear → [N, T·L, 512] (frame-major tokens).</summary>
+    /// <summary>
+    /// SoftSplit: [N, 256, T, h, w] → unfold per frame → Linear → [N, T·L, 512] (frame-major tokens). The embedding is
+    /// applied as W·columns on the unfolded [N·T, 12544, L] and the small [N·T, 512, L] result transposed, which is the
+    /// official unfold → permute → Linear without moving the 12544-row columns.
+    /// </summary>
     private Tensor SoftSplit(Tensor encoded, int b, int t)
     {
         var frames = Ops.Permute(encoded, 0, 2, 1, 3, 4);
@@ -116,21 +120,29 @@ public sealed class DualMaskTransformer : Module
         var perFrame = Ops.Reshape(frames, b * t, Channels, frames.Size(3), frames.Size(4));
         var columns = Ops.Unfold(perFrame, PatchKernel, null, PatchPadding, PatchStride);
         Intermediates.Drop(frames);
-        var tokens = Ops.Transpose(columns, 1, 2);
+        var embedded = Ops.MatMul(_splitEmbedding.Weight.Data, columns);
         Intermediates.Drop(columns);
-        var embedded = _splitEmbedding.Forward(tokens);
+        var tokens = Ops.Transpose(embedded, 1, 2);
+        Intermediates.Drop(embedded);
+        var biased = Ops.Add(tokens, _splitEmbedding.Bias!.Data);
         Intermediates.Drop(tokens);
-        return Ops.Reshape(embedded, b, -1, Hidden);
+        return Ops.Reshape(biased, b, -1, Hidden);
     }
 
-    /// <summary>SoftComp: Linear → fold to [N·T, 256, h, w] (overlapping patches summed) → bias_conv.</summary>
+    /// <summary>
+    /// SoftComp: Linear → fold to [N·T, 256, h, w] (overlapping patches summed) → bias_conv. The Linear is computed as
+    /// W·tokensᵀ + bias directly in the [N·T, 12544, L] column layout fold takes (the official Linear then permute).
+    /// </summary>
     private Tensor SoftComp(Tensor tokens, int b, int t, int h, int w)
     {
-        var patches = _compEmbedding.Forward(tokens);
-        var perFrame = Ops.Transpose(Ops.Reshape(patches, b * t, -1, patches.Size(2)), 1, 2);
-        Intermediates.Drop(patches);
-        var folded = Ops.Fold(perFrame, [h, w], PatchKernel, null, PatchPadding, PatchStride);
+        var perFrame = Ops.Transpose(Ops.Reshape(tokens, b * t, -1, Hidden), 1, 2);
+        var product = Ops.MatMul(_compEmbedding.Weight.Data, perFrame);
         Intermediates.Drop(perFrame);
+        var bias = _compEmbedding.Bias!.Data;
+        var columns = Ops.Add(product, Ops.Reshape(bias, bias.Size(0), 1));
+        Intermediates.Drop(product);
+        var folded = Ops.Fold(columns, [h, w], PatchKernel, null, PatchPadding, PatchStride);
+        Intermediates.Drop(columns);
         var y = _compBiasConv.Forward(folded);
         Intermediates.Drop(folded);
         return y;
