@@ -99,8 +99,8 @@ internal sealed class DenseBlock : Module
     /// Inference for one sample: the same values as the concatenating loop, but the features grow inside one
     /// buffer of the final width. With a batch of one, the first c channels of [1, C, H, W] are one contiguous
     /// run, so each layer's input is a view (<see cref="Ops.Narrow"/>) and only the layer's k new channels are
-    /// copied — instead of the whole growing concatenation (24 + 36 + … + 72 channels at 640×480, about 0.4 GB
-    /// copied per frame).
+    /// copied — instead of the whole growing concatenation (36 + 48 + … + 84 channels at 640×480, about 0.37 GB
+    /// written per frame).
     /// </summary>
     private Tensor ForwardInPlace(Tensor x, Action<string, Tensor>? trace)
     {
