@@ -32,10 +32,10 @@ public sealed record VimpnetForward(Tensor Stage1, Tensor DropMask, Tensor Strea
 /// </summary>
 public sealed class VimpnetNet : Module
 {
-    /// <summary>Feature channels (mid_channels).</summary>
+    /// <summary>Feature channels (mid_channels) of the official generator.</summary>
     public const int MidChannels = 64;
 
-    /// <summary>Residual blocks of each propagation backbone (num_blocks).</summary>
+    /// <summary>Residual blocks of each propagation backbone (num_blocks) of the official generator.</summary>
     public const int PropagationBlocks = 9;
 
     /// <summary>H and W must be multiples of this (two stride-2 convolutions, two ×2 pixel shuffles).</summary>
@@ -43,6 +43,8 @@ public sealed class VimpnetNet : Module
 
     /// <summary>The official forward asserts that the ¼-scale flow input is at least 64 pixels each way.</summary>
     public const int MinSize = 256;
+
+    private readonly VimpnetOptions _options;
 
     private readonly SpyNet _spynet;
     private readonly Sequential _featExtract;
@@ -55,10 +57,13 @@ public sealed class VimpnetNet : Module
 
     /// <param name="generator">Source of the official initial weights (PyTorch defaults, mmedit's scaled Kaiming for the
     /// 2-D residual blocks, zero offset convolutions, N(0, 0.02) for the transformer).</param>
-    public VimpnetNet(Generator generator)
+    /// <param name="options">Widths (null: <see cref="VimpnetOptions.Official"/>).</param>
+    public VimpnetNet(Generator generator, VimpnetOptions? options = null)
     {
         var g = generator;
-        const int c = MidChannels;
+        _options = options ?? VimpnetOptions.Official;
+        _options.Validate();
+        int c = _options.MidChannels, blocks = _options.NumBlocks, r = c / 4;
         _spynet = RegisterModule("spynet", new SpyNet(g));
         _featExtract = RegisterModule("feat_extract", new Sequential(
             ConvNd.Conv2d(3, c, 3, g, stride: 2, padding: 1), new LeakyRelu(0.1),
@@ -68,20 +73,23 @@ public sealed class VimpnetNet : Module
         _alignBackward = align.Add("backward_1", new SecondOrderDeformableAlignment(2 * c, c, g));
         _alignForward = align.Add("forward_1", new SecondOrderDeformableAlignment(2 * c, c, g));
         var backbone = RegisterModule("backbone", new Container());
-        _backboneBackward = backbone.Add("backward_1", new ResidualBlocksWithInputConv(2 * c, c, PropagationBlocks, g));
-        _backboneForward = backbone.Add("forward_1", new ResidualBlocksWithInputConv(3 * c, c, PropagationBlocks, g));
+        _backboneBackward = backbone.Add("backward_1", new ResidualBlocksWithInputConv(2 * c, c, blocks, g));
+        _backboneForward = backbone.Add("forward_1", new ResidualBlocksWithInputConv(3 * c, c, blocks, g));
         _reconstruction = RegisterModule("reconstruction", new ResNet3D(c, 5, g));
-        _convLast = RegisterModule("conv_last", ConvNd.Conv3d(16, 3, [1, 3, 3], g, padding: [0, 1, 1]));
+        _convLast = RegisterModule("conv_last", ConvNd.Conv3d(r, 3, [1, 3, 3], g, padding: [0, 1, 1]));
         _streakHead = RegisterModule("S_mask_streak", new Sequential(
             ConvNd.Conv3d(c, c / 4, [3, 3, 3], g, padding: [1, 1, 1]), new LeakyRelu(0.2),
             ConvNd.Conv3d(c / 4, c / 4, [1, 1, 1], g), new LeakyRelu(0.2),
             ConvNd.Conv3d(c / 4, 1, [3, 3, 3], g, padding: [1, 1, 1])));
         _dropHead = RegisterModule("S_mask_drop", new Sequential(
-            ConvNd.Conv3d(16, 8, [3, 3, 3], g, padding: [1, 1, 1]), new LeakyRelu(0.2),
-            ConvNd.Conv3d(8, 8, [1, 1, 1], g), new LeakyRelu(0.2),
-            ConvNd.Conv3d(8, 1, [3, 3, 3], g, padding: [1, 1, 1])));
-        _transformer = RegisterModule("Dual_Raindrop_gnostic_Transformer", new DualMaskTransformer(g));
+            ConvNd.Conv3d(r, r / 2, [3, 3, 3], g, padding: [1, 1, 1]), new LeakyRelu(0.2),
+            ConvNd.Conv3d(r / 2, r / 2, [1, 1, 1], g), new LeakyRelu(0.2),
+            ConvNd.Conv3d(r / 2, 1, [3, 3, 3], g, padding: [1, 1, 1])));
+        _transformer = RegisterModule("Dual_Raindrop_gnostic_Transformer", new DualMaskTransformer(g, _options.TransformerChannels, _options.TransformerHidden));
     }
+
+    /// <summary>The widths this network was built with.</summary>
+    public VimpnetOptions Options => _options;
 
     /// <summary>The optical-flow network (its weights may come from BasicVSR's pretrained SPyNet).</summary>
     public SpyNet SpyNet => _spynet;
@@ -96,7 +104,7 @@ public sealed class VimpnetNet : Module
         // Per-frame features at ¼ resolution, [N, T, 64, h4, w4].
         var features = Intermediates.Release(() => _featExtract.Forward(flat));
         int h4 = features.Size(2), w4 = features.Size(3);
-        var video = Ops.Reshape(features, n, t, MidChannels, h4, w4);
+        var video = Ops.Reshape(features, n, t, _options.MidChannels, h4, w4);
         var spatial = Enumerable.Range(0, t).Select(i => FrameOf(video, i)).ToList();
 
         // Streak intensity at ¼ resolution (Conv3d over [N, C, T, h4, w4]), one map per frame.
@@ -239,14 +247,14 @@ public sealed class VimpnetNet : Module
     private static Tensor FrameOf(Tensor video, int i)
         => Ops.Reshape(Ops.Narrow(video, 1, i, 1), video.Size(0), video.Size(2), video.Size(3), video.Size(4));
 
-    private static void CheckInput(Tensor frames)
+    private void CheckInput(Tensor frames)
     {
         if (frames.Rank != 5 || frames.Size(2) != 3 || frames.Size(1) < 2)
             throw new ArgumentException($"ViMP-Net takes clips [N, T, 3, H, W] (RGB on the [0, 1] scale, T ≥ 2); got {frames.Shape}.", nameof(frames));
         int h = frames.Size(3), w = frames.Size(4);
-        if (h % SizeMultiple != 0 || w % SizeMultiple != 0 || h < MinSize || w < MinSize)
+        if (h % SizeMultiple != 0 || w % SizeMultiple != 0 || h < _options.MinSize || w < _options.MinSize)
             throw new ArgumentException(
-                $"ViMP-Net needs frames at least {MinSize}×{MinSize} with a height and width that are multiples of {SizeMultiple}; got {h}×{w}. Pad or tile the frames (derain run does this).",
+                $"ViMP-Net needs frames at least {_options.MinSize}×{_options.MinSize} with a height and width that are multiples of {SizeMultiple}; got {h}×{w}. Pad or tile the frames (derain run does this).",
                 nameof(frames));
     }
 }
