@@ -88,6 +88,13 @@ public sealed class VimpnetNet : Module
         _transformer = RegisterModule("Dual_Raindrop_gnostic_Transformer", new DualMaskTransformer(g, _options.TransformerChannels, _options.TransformerHidden));
     }
 
+    /// <summary>
+    /// Gradient checkpointing for training (<see cref="GradientCheckpoint"/>): each propagation step, the
+    /// reconstruction with its heads, and the transformer keep only their inputs and outputs while the forward pass
+    /// records, and are recomputed during backward. Off by default; no effect on the result or without grad recording.
+    /// </summary>
+    public bool Checkpointing { get; set; }
+
     /// <summary>The widths this network was built with.</summary>
     public VimpnetOptions Options => _options;
 
@@ -131,18 +138,28 @@ public sealed class VimpnetNet : Module
         var refined = Intermediates.Release(() => Ops.Concat(
             Enumerable.Range(0, t).Select(i => Ops.Unsqueeze(Ops.Concat([spatial[i], backward[i], forward[i]], 1), 2)).ToList(), 2));
         foreach (var f in spatial.Concat(backward).Concat(forward)) Intermediates.Drop(f);
-        var restored = _reconstruction.Forward(refined);
+        // Reconstruction and both heads in one block: [N, T, 4, H, W] = stage1 (3 channels) and the raindrop mask.
+        var heads = Checkpointing ? GradientCheckpoint.Run(x => ReconstructAndHeads(x[0], x[1]), refined, frames) : ReconstructAndHeads(refined, frames);
         Intermediates.Drop(refined);
+        var stage1 = Ops.Narrow(heads, 2, 0, 3);
+        var dropMask = Ops.Narrow(heads, 2, 3, 1);
+        Intermediates.Drop(heads);
 
-        var dropMask = Intermediates.Release(() => Ops.Permute(Ops.Sigmoid(_dropHead.Forward(restored)), 0, 2, 1, 3, 4));
-        var stage1 = Intermediates.Release(() => Ops.Permute(_convLast.Forward(restored), 0, 2, 1, 3, 4) + frames);
-        Intermediates.Drop(restored);
-
-        var residual = _transformer.Forward(stage1, dropMask);
+        var residual = Checkpointing ? GradientCheckpoint.Run(x => _transformer.Forward(x[0], x[1]), stage1, dropMask) : _transformer.Forward(stage1, dropMask);
         var output = stage1 + residual;
         Intermediates.Drop(residual);
         return new VimpnetForward(stage1, dropMask, streakMap, output);
     }
+
+    /// <summary>ResNet3D on the concatenated features, then conv_last + input (stage1) and the sigmoid raindrop mask,
+    /// returned together as [N, T, 4, H, W].</summary>
+    private Tensor ReconstructAndHeads(Tensor refined, Tensor frames) => Intermediates.Release(() =>
+    {
+        var restored = _reconstruction.Forward(refined);
+        var dropMask = Ops.Permute(Ops.Sigmoid(_dropHead.Forward(restored)), 0, 2, 1, 3, 4);
+        var stage1 = Ops.Permute(_convLast.Forward(restored), 0, 2, 1, 3, 4) + frames;
+        return Ops.Concat([stage1, dropMask], 2);
+    });
 
     /// <summary>
     /// compute_flow: backward flows spynet(f_j, f_{j+1}) and forward flows spynet(f_{j+1}, f_j), j = 0 … T−2, each
@@ -194,7 +211,7 @@ public sealed class VimpnetNet : Module
     /// alignment is streakmask[flow_idx[i]]: the current frame in the backward pass, the previous frame in the forward
     /// pass — an indexing quirk of the official code, reproduced. Returns one feature per frame in frame order.
     /// </summary>
-    private static List<Tensor> Propagate(List<Tensor> spatial, List<Tensor>? backwardFeatures, List<Tensor> flows, List<Tensor> streak,
+    private List<Tensor> Propagate(List<Tensor> spatial, List<Tensor>? backwardFeatures, List<Tensor> flows, List<Tensor> streak,
         SecondOrderDeformableAlignment align, ResidualBlocksWithInputConv backbone, bool isBackward)
     {
         int t = spatial.Count;
@@ -206,41 +223,57 @@ public sealed class VimpnetNet : Module
         for (int i = 0; i < t; i++)
         {
             int idx = order[i];
-            var current = spatial[idx];
+            // The step's tensor inputs in a fixed layout, so that a checkpointed step can be recomputed from them:
+            // [current, backward feature?, feat_prop?, flow_n1?, streak?, feat_n2?, flow of the step before?].
+            var inputs = new List<Tensor> { spatial[idx] };
+            if (backwardFeatures is not null) inputs.Add(backwardFeatures[idx]);
+            if (i > 0) inputs.AddRange([featProp!, flows[FlowIndex(i)], streak[FlowIndex(i)]]);
+            if (i > 1) inputs.AddRange([outputs[^2], flows[FlowIndex(i - 1)]]);
             int step = i;
-            var previous = featProp;
-            featProp = Intermediates.Release(() =>
-            {
-                var prop = previous ?? Tensor.Zeros(shape, current.DType);
-                if (step > 0)
-                {
-                    var flow1 = flows[FlowIndex(step)];
-                    var cond1 = VimpnetOps.FlowWarp(prop, flow1, GridSamplePadding.Zeros);
-                    Tensor featN2, flow2, cond2;
-                    if (step > 1)
-                    {
-                        featN2 = outputs[^2];
-                        flow2 = flow1 + VimpnetOps.FlowWarp(flows[FlowIndex(step - 1)], flow1, GridSamplePadding.Zeros);
-                        cond2 = VimpnetOps.FlowWarp(featN2, flow2, GridSamplePadding.Zeros);
-                    }
-                    else
-                    {
-                        featN2 = Tensor.Zeros(shape, current.DType);
-                        flow2 = Tensor.Zeros(flow1.Shape, flow1.DType);
-                        cond2 = Tensor.Zeros(shape, current.DType);
-                    }
-                    var condition = Ops.Concat([cond1, current, cond2], 1);
-                    prop = align.Forward(Ops.Concat([prop, featN2], 1), condition, flow1, flow2, streak[FlowIndex(step)]);
-                }
-                var feat = backwardFeatures is null
-                    ? Ops.Concat([current, prop], 1)
-                    : Ops.Concat([current, backwardFeatures[idx], prop], 1);
-                return prop + backbone.Forward(feat);
-            });
+            Tensor Step(Tensor[] x) => PropagationStep(x, step, backwardFeatures is not null, shape, align, backbone);
+            featProp = Intermediates.Release(() => Checkpointing ? GradientCheckpoint.Run(Step, [.. inputs]) : Step([.. inputs]));
             outputs.Add(featProp);
         }
         if (isBackward) outputs.Reverse();
         return outputs;
+    }
+
+    /// <summary>
+    /// One step of <see cref="Propagate"/> on the inputs it lists: from the second frame on, the propagated feature is
+    /// aligned with the first-order flow and, from the third on, the second-order one (flow_n1 + flow_n2 warped by
+    /// flow_n1) and the feature two steps back; then feat_prop += backbone(cat(feat_current, [backward feature], feat_prop)).
+    /// </summary>
+    private static Tensor PropagationStep(Tensor[] x, int step, bool hasBackward, Shape shape,
+        SecondOrderDeformableAlignment align, ResidualBlocksWithInputConv backbone)
+    {
+        int k = 0;
+        var current = x[k++];
+        var backwardFeature = hasBackward ? x[k++] : null;
+        var prop = step > 0 ? x[k++] : Tensor.Zeros(shape, current.DType);
+        if (step > 0)
+        {
+            var flow1 = x[k++];
+            var streak = x[k++];
+            var cond1 = VimpnetOps.FlowWarp(prop, flow1, GridSamplePadding.Zeros);
+            Tensor featN2, flow2, cond2;
+            if (step > 1)
+            {
+                featN2 = x[k++];
+                var flowBefore = x[k++];
+                flow2 = flow1 + VimpnetOps.FlowWarp(flowBefore, flow1, GridSamplePadding.Zeros);
+                cond2 = VimpnetOps.FlowWarp(featN2, flow2, GridSamplePadding.Zeros);
+            }
+            else
+            {
+                featN2 = Tensor.Zeros(shape, current.DType);
+                flow2 = Tensor.Zeros(flow1.Shape, flow1.DType);
+                cond2 = Tensor.Zeros(shape, current.DType);
+            }
+            var condition = Ops.Concat([cond1, current, cond2], 1);
+            prop = align.Forward(Ops.Concat([prop, featN2], 1), condition, flow1, flow2, streak);
+        }
+        var feat = backwardFeature is null ? Ops.Concat([current, prop], 1) : Ops.Concat([current, backwardFeature, prop], 1);
+        return prop + backbone.Forward(feat);
     }
 
     /// <summary>Frame <paramref name="i"/> of a [N, T, C, H, W] tensor as [N, C, H, W].</summary>
