@@ -85,7 +85,7 @@ public sealed class VimpnetTrainerTests(VimpnetTinySets sets) : IDisposable
         int changedAt8 = 0;
         foreach (var (name, parameter) in initial.Net.NamedParameters().Where(p => p.Name.StartsWith("spynet.", StringComparison.Ordinal)))
         {
-            var start = parameter.Parameter.Data.ToArray();
+            var start = parameter.Data.ToArray();
             Assert.True(start.AsSpan().SequenceEqual(at4[name]), $"{name} changed while SPyNet was frozen (fix_iter 4)");
             if (!start.AsSpan().SequenceEqual(at8[name])) changedAt8++;
         }
