@@ -10,9 +10,10 @@ namespace Derain.Models.Tests.Vimpnet;
 /// One training step of a reduced-width ViMP-Net (mid 8, one block per backbone, transformer 16/16, 64×64 frames,
 /// batch 2) against tools/golden/vimpnet.py (the independent PyTorch port with the official loss), with the seeded
 /// weights of ../shared/fixtures/vimpnet applied to the reduced shapes. Tolerances: each loss term to 1e-5 relative
-/// (float32 forward through ~40 layers; measured ≤ 2e-6), each gradient to 2e-3 of its largest magnitude
-/// (float32 sums in another order through the backward pass; measured in the comment of the assertion). Also: gradient
-/// checkpointing computes the same loss and gradients.
+/// (measured: the float32 terms came out equal), each of the 19 gradients (SPyNet, DCN offsets and weight, backbone,
+/// reconstruction, heads, encoders, SoftSplit, TokenLearner, attention, FFN, LayerNorm, SoftComp, decoder) to 2e-4 of
+/// its largest magnitude (float32 sums in another order through the backward pass; measured worst 3.6e-5). Also:
+/// gradient checkpointing computes the same loss and gradients.
 /// </summary>
 public sealed class TrainingStepTests
 {
@@ -67,14 +68,16 @@ public sealed class TrainingStepTests
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * Math.Abs(expected[i]), $"term {i}: {actual[i]} vs PyTorch {expected[i]}");
         Assert.Equal(golden["total"].Data[0], terms.Total.Item(), 1e-5 * golden["total"].Data[0]);
 
-        foreach (var (key, value) in golden.Where(kv => kv.Key.StartsWith("grad/", StringComparison.Ordinal)))
+        var gradients = golden.Where(kv => kv.Key.StartsWith("grad/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(19, gradients.Count);
+        foreach (var (key, value) in gradients)
         {
             string name = key["grad/".Length..];
             var grad = grads[name];
             double scale = value.Data.Max(Math.Abs), worst = 0;
             for (int i = 0; i < grad.Length; i++) worst = Math.Max(worst, Math.Abs(grad[i] - value.Data[i]));
             Assert.True(scale > 0, $"{name}: the golden gradient is zero, the comparison would prove nothing");
-            Assert.True(worst <= 2e-3 * scale, $"{name}: max |Δ| {worst:E3} against a largest gradient of {scale:E3}");
+            Assert.True(worst <= 2e-4 * scale, $"{name}: max |Δ| {worst:E3} against a largest gradient of {scale:E3}");
         }
     }
 
