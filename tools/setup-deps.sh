@@ -21,6 +21,8 @@ if [[ "${1:-}" == "--test" ]]; then
 fi
 if [[ "${1:-}" == "--torch" ]]; then
   /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || need+=(python3-torch python3-torchvision python3-numpy)
+  # The allocator the PyTorch side of ./bench runs with (benchmarks/Derain.Bench/SideBySide.cs says why).
+  [[ -f /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]] || need+=(libtcmalloc-minimal4)
 fi
 [[ ${#need[@]} -eq 0 ]] && exit 0
 

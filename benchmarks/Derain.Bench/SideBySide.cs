@@ -68,6 +68,9 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
         return (times[times.Count / 2], times.Count);
     }
 
+    /// <summary>Debian's libtcmalloc-minimal4 (installed by <c>tools/setup-deps.sh --torch</c>).</summary>
+    internal const string TcMalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+
     private Process StartTorch()
     {
         var script = Path.Combine(RepoRoot(), "tools", "bench", torchScript);
@@ -78,6 +81,11 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
             UseShellExecute = false,
         };
         psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        // PyTorch on CPU is meant to run with a caching allocator (tcmalloc or jemalloc; PyTorch's and Intel's CPU
+        // performance guides say so). With glibc malloc every large tensor is a fresh mmap, and on the VMs here each
+        // 4 KiB page fault costs about 8 µs: a ReLU over 60 MB took 118 ms instead of 4 ms, which made PyTorch look
+        // 5–15× slower than it is. Derain keeps its buffers in a pool, so only the PyTorch side needs this.
+        if (File.Exists(TcMalloc)) psi.Environment["LD_PRELOAD"] = TcMalloc;
         var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start /usr/bin/python3.");
         var first = p.StandardOutput.ReadLine();
         if (first != "ready")

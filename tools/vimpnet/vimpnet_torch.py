@@ -17,6 +17,9 @@ end, batch size >= 1. The parts, in the order of the forward pass:
 Commands:
   check   rebuild the seeded weights of ../shared/fixtures/vimpnet (README recipe, vectorised), run the fixture clip
           and print the max abs difference of each of the four outputs; exit status 1 above 1e-4.
+  save-seeded PATH
+          write those seeded weights as a plain state dict (torch.save) that Derain's VimpnetCheckpoint loads too;
+          ./bench vimpnet gives both sides the same weights this way.
 """
 import json
 import os
@@ -323,5 +326,8 @@ def check():
 if __name__ == "__main__":
     if sys.argv[1:] == ["check"]:
         sys.exit(check())
+    if len(sys.argv) == 3 and sys.argv[1] == "save-seeded":
+        torch.save(seeded_state(), sys.argv[2])
+        sys.exit(0)
     print(__doc__)
     sys.exit(2)
