@@ -23,10 +23,15 @@ public static class VimpnetSuite
     public const string ForwardRow = "vimpnet_forward_5x256";
 
     /// <summary>
-    /// The rows in order. The training-step row (issue 7 item 6) belongs to the ViMP-Net training work: it adds its name
-    /// here, its action in <see cref="Action(string, VimpnetNet)"/> and the same name in torch_vimpnet.py's ROWS.
+    /// One training step at batch 1 of a [1, 5, 3, 256, 256] clip, full width, as <c>derain train</c> runs it after
+    /// fix_iter: train-mode forward, the five-term loss (<see cref="VimpnetLoss"/>) against fixed random labels, backward,
+    /// Adam (0.9, 0.99) with SPyNet at 0.25× the rate, gradients zeroed. Without gradient checkpointing, so both sides do
+    /// the same work (docs/training.md gives the checkpointed peak).
     /// </summary>
-    public static IReadOnlyList<string> Rows { get; } = [ForwardRow];
+    public const string TrainStepRow = "vimpnet_train_step_5x256";
+
+    /// <summary>The rows in order (the same names as torch_vimpnet.py's ROWS).</summary>
+    public static IReadOnlyList<string> Rows { get; } = [ForwardRow, TrainStepRow];
 
     /// <summary>Runs every row (or those containing <paramref name="only"/>) on both sides and prints the table.</summary>
     public static int Run(int threads, int warmups, string? only)
@@ -67,6 +72,7 @@ public static class VimpnetSuite
     private static Action Action(string row, VimpnetNet net) => row switch
     {
         ForwardRow => Forward(net),
+        TrainStepRow => TrainStep(net),
         _ => throw new ArgumentException($"unknown row {row}", nameof(row)),
     };
 
@@ -79,6 +85,33 @@ public static class VimpnetSuite
             using var scope = TensorScope.Begin();
             using var _ = GradMode.NoGrad();
             net.Forward(clip);
+        };
+    }
+
+    private static Action TrainStep(VimpnetNet net)
+    {
+        var g = new Generator(0);
+        var clip = Tensor.Rand(new Shape(1, 5, 3, 256, 256), g, 0, 1);
+        var gt = Tensor.Rand(new Shape(1, 5, 3, 256, 256), g, 0, 1);
+        var drop = Tensor.Rand(new Shape(1, 5, 3, 256, 256), g, 0, 1);
+        var mask = Tensor.Rand(new Shape(1, 5, 1, 256, 256), g, 0, 1);
+        var streak = Tensor.Rand(new Shape(1, 5, 1, 256, 256), g, 0, 1);
+        foreach (var t in new[] { clip, gt, drop, mask, streak }) TensorScope.Detach(t);
+        net.Train();
+        var spynet = net.SpyNet.Parameters().ToHashSet();
+        var adam = new Derain.NN.Optim.Adam(
+        [
+            new Derain.NN.Optim.ParamGroup(net.Parameters().Where(p => p.RequiresGrad && !spynet.Contains(p)), "generator"),
+            new Derain.NN.Optim.ParamGroup(spynet, "spynet") { LrMultiplier = 0.25 },
+        ], 1e-4, 0.9, 0.99, 1e-8, 0);
+        var loss = new VimpnetLoss();
+        return () =>
+        {
+            using var scope = TensorScope.Begin();
+            var terms = loss.Compute(net.Forward(clip), gt, drop, mask, streak);
+            terms.Total.Backward();
+            adam.Step();
+            adam.ZeroGrad();
         };
     }
 

@@ -36,8 +36,32 @@ def forward_5x256(weights):
     return run
 
 
-# The training-step row (issue 7 item 6) joins here under the name VimpnetSuite.cs gives it.
-ROWS = {"vimpnet_forward_5x256": forward_5x256}
+def train_step_5x256(weights):
+    """One training step at batch 1 of a [1, 5, 3, 256, 256] clip (VimpnetSuite.TrainStepRow): forward, the official
+    five-term loss (derainer.py) against fixed random labels, backward, Adam (0.9, 0.99) with SPyNet at 0.25x the rate."""
+    import torch.nn.functional as F
+    g = torch.Generator().manual_seed(0)
+    clip, gt, drop = (torch.rand(1, 5, 3, 256, 256, generator=g) for _ in range(3))
+    mask, streak = (torch.rand(1, 5, 1, 256, 256, generator=g) for _ in range(2))
+    trainable = {k: v.requires_grad_(True) for k, v in weights.items() if k not in ("spynet.mean", "spynet.std")}
+    spynet = [v for k, v in trainable.items() if k.startswith("spynet.")]
+    rest = [v for k, v in trainable.items() if not k.startswith("spynet.")]
+    opt = torch.optim.Adam([{"params": rest}, {"params": spynet, "lr": 0.25e-4}], lr=1e-4, betas=(0.9, 0.99))
+
+    def charbonnier(a, b):
+        return torch.sqrt((a - b) ** 2 + 1e-12).mean()
+
+    def run():
+        s1, m, st, out = ref.forward(weights, clip)
+        loss = (charbonnier(s1, drop) + 0.8 * F.binary_cross_entropy(m, mask) + 1.2 * charbonnier(out, gt)
+                + 0.5 * F.l1_loss(out * mask, gt * mask) / (mask.mean() + 1e-8) + 0.5 * F.mse_loss(st, streak))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return run
+
+
+ROWS = {"vimpnet_forward_5x256": forward_5x256, "vimpnet_train_step_5x256": train_step_5x256}
 
 
 def main():
