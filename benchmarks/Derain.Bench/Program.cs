@@ -11,7 +11,9 @@ namespace Derain.Bench;
 /// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>);
 /// <c>./bench eevrsr --profile STEPS</c>: the per-op profile of that training step (<see cref="EevrsrSuite.Profile"/>);
 /// <c>./bench convprobe [--steps REPS]</c>: its convolutions under oneDNN plan variants (<see cref="ConvProbe"/>);
-/// <c>./bench mgid</c>: MGID inference at 512×512 against tools/mgid (<see cref="MgidSuite"/>).
+/// <c>./bench mgid</c>: MGID inference at 512×512 against tools/mgid (<see cref="MgidSuite"/>);
+/// <c>./bench vimpnet [--threads N] [--warmup N] [--only TEXT]</c>: ViMP-Net time and peak memory against tools/vimpnet
+/// (<see cref="VimpnetSuite"/>; it re-invokes this program as <c>vimpnet-row ROW WEIGHTS WARMUPS</c> per row).
 /// </summary>
 public static class Program
 {
@@ -19,14 +21,15 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench vimpnet [--threads N] [--warmup N] [--only TEXT]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
-        int threads = 2, steps = 1000, profile = 0;
+        int threads = 2, steps = 1000, profile = 0, warmups = 1, first = 1;
+        if (args[0] == "vimpnet-row") first = 4;
         double? peakOverride = null;
         double seconds = 1.0;
-        for (int i = 1; i < args.Length; i++)
+        for (int i = first; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             switch (args[i])
@@ -37,6 +40,7 @@ public static class Program
                 case "--only": only = Next(); break;
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--profile": profile = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--warmup": warmups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--peak": peakOverride = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"bench: unknown option {args[i]}"); return 2;
             }
@@ -47,9 +51,11 @@ public static class Program
         if (args[0] == "eevrsr" && profile > 0) return EevrsrSuite.Profile(profile);
         if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
         if (args[0] == "mgid") return MgidSuite.Run(threads, seconds, json, only);
+        if (args[0] == "vimpnet") return VimpnetSuite.Run(threads, warmups, only);
+        if (args[0] == "vimpnet-row") return VimpnetSuite.RunRow(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
         if (args[0] != "ops")
         {
-            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, convprobe, mgid)");
+            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, convprobe, mgid, vimpnet)");
             return 2;
         }
         var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();

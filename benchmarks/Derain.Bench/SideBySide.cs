@@ -69,7 +69,7 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
     }
 
     /// <summary>Debian's libtcmalloc-minimal4 (installed by <c>tools/setup-deps.sh --torch</c>).</summary>
-    private const string TcMalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+    internal const string TcMalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 
     private Process StartTorch()
     {

@@ -17,6 +17,9 @@ end, batch size >= 1. The parts, in the order of the forward pass:
 Commands:
   check   rebuild the seeded weights of ../shared/fixtures/vimpnet (README recipe, vectorised), run the fixture clip
           and print the max abs difference of each of the four outputs; exit status 1 above 1e-4.
+  save-seeded PATH
+          write those seeded weights as a plain state dict (torch.save) that Derain's VimpnetCheckpoint loads too;
+          ./bench vimpnet gives both sides the same weights this way.
 """
 import json
 import os
@@ -29,8 +32,7 @@ from torchvision.ops import deform_conv2d
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "vimpnet")
-MID = 64
-BLOCKS = 9
+# Widths are read from the state dict, so a reduced-width VimpnetNet (VimpnetOptions) runs here unchanged.
 
 
 # ------------------------------------------------------------------------------------------------ small pieces
@@ -139,7 +141,8 @@ def propagate(p, direction, spatial, flows, streak, backward_feats=None):
                 n2, f2, c2 = torch.zeros_like(prop), torch.zeros_like(f1), torch.zeros_like(prop)
             prop = align(p, "deform_align." + name, torch.cat([prop, n2], 1), torch.cat([c1, cur, c2], 1), f1, f2, streak[fi])
         parts = [cur] + ([backward_feats[idx]] if backward_feats is not None else []) + [prop]
-        prop = prop + residual_stack(p, "backbone." + name, torch.cat(parts, 1), BLOCKS)
+        blocks = len({k.split(".")[4] for k in p if k.startswith(f"backbone.{name}.main.2.")})
+        prop = prop + residual_stack(p, "backbone." + name, torch.cat(parts, 1), blocks)
         outs.append(prop)
     return outs[::-1] if direction == "backward" else outs
 
@@ -158,7 +161,7 @@ def stage1(p, lqs):
     f = F.leaky_relu(conv(p, "feat_extract.2", f, 2, 1), 0.1)
     f = residual_stack(p, "feat_extract.4", f, 5)
     hq, wq = f.shape[2:]
-    f = f.reshape(n, t, MID, hq, wq)
+    f = f.reshape(n, t, f.shape[1], hq, wq)
     streak = head3d(p, "S_mask_streak", f.transpose(1, 2))  # [n, 1, t, hq, wq]
     streak_frames = [streak[:, :, i] for i in range(t)]
     spatial = [f[:, i] for i in range(t)]
@@ -196,7 +199,8 @@ def encoder(p, name, x, last_slope):
 def soft_split(p, enc):
     n, c, t, h, w = enc.shape
     cols = F.unfold(enc.transpose(1, 2).reshape(n * t, c, h, w), 7, padding=3, stride=3)
-    return linear(p, f"{T}.ss.embedding", cols.transpose(1, 2)).reshape(n, -1, 512)
+    hidden = p[f"{T}.ss.embedding.weight"].shape[0]
+    return linear(p, f"{T}.ss.embedding", cols.transpose(1, 2)).reshape(n, -1, hidden)
 
 
 def attention(p, name, q_in, kv_in, heads=4):
@@ -249,9 +253,11 @@ def stage2(p, s1, mask):
     for blk in ("transformer", "transformer", "transformer1", "transformer1"):
         a, b = dual_block(p, f"{T}.{blk}", a, b)
     x = fusion_block(p, f"{T}.Fusion_Transformer", a, b)
-    cols = linear(p, f"{T}.sc.embedding", x).reshape(n * t, -1, 12544).transpose(1, 2)
+    patch = p[f"{T}.sc.embedding.weight"].shape[0]
+    channels = p[f"{T}.sc.bias_conv.weight"].shape[0]
+    cols = linear(p, f"{T}.sc.embedding", x).reshape(n * t, -1, patch).transpose(1, 2)
     folded = conv(p, f"{T}.sc.bias_conv", F.fold(cols, (h1, w1), 7, padding=3, stride=3))
-    y = folded.reshape(n, t, 256, h1, w1).transpose(1, 2)
+    y = folded.reshape(n, t, channels, h1, w1).transpose(1, 2)
     y = shuffle_frames(conv(p, f"{T}.conv_before_upsample1", y))
     y = shuffle_frames(conv(p, f"{T}.conv_before_upsample2", y))
     return conv(p, f"{T}.conv_last", y).transpose(1, 2)
@@ -320,5 +326,8 @@ def check():
 if __name__ == "__main__":
     if sys.argv[1:] == ["check"]:
         sys.exit(check())
+    if len(sys.argv) == 3 and sys.argv[1] == "save-seeded":
+        torch.save(seeded_state(), sys.argv[2])
+        sys.exit(0)
     print(__doc__)
     sys.exit(2)

@@ -7,10 +7,10 @@ using Spectre.Console.Rendering;
 namespace Derain.Cli.Commands;
 
 /// <summary>
-/// <c>derain run</c>: removes rain from a video file or a folder of frames with EEVRSR, or from those and single images
-/// with MGID, writing a video, a folder of frames or one file. Every frame is restored; see
+/// <c>derain run</c>: removes rain from a video file or a folder of frames with EEVRSR or ViMP-Net, or from those and
+/// single images with MGID, writing a video, a folder of frames or one file. Every frame is restored; see
 /// <see cref="VideoRestoration"/> for the pipeline, <see cref="TemporalWindow"/> for EEVRSR's clip edges and
-/// <see cref="MgidRestorer"/> for MGID's padding and tiles.
+/// <see cref="MgidRestorer"/> for MGID's padding and tiles, <see cref="VimpnetRestorer"/> for ViMP-Net's windows and tiles.
 /// </summary>
 public static class RunCommand
 {
@@ -19,14 +19,15 @@ public static class RunCommand
     {
         var model = new Option<string>("--model", "-m")
         {
-            Description = "eevrsr (motion compensation + de-raining), eevrsr-derain-only (de-raining sub-net alone) or mgid (single-image, memory-guided).",
+            Description = "eevrsr (motion compensation + de-raining), eevrsr-derain-only (de-raining sub-net alone), mgid (single-image, memory-guided) or vimpnet (joint raindrop and rain-streak video removal).",
             DefaultValueFactory = _ => EevrsrModels.Full,
         };
-        model.AcceptOnlyFromAmong([.. EevrsrModels.Names, MgidModels.Name]);
+        model.AcceptOnlyFromAmong([.. EevrsrModels.Names, MgidModels.Name, VimpnetModels.Name]);
         var weights = new Option<string?>("--weights", "-w")
         {
             Description = $"EEVRSR: the official TensorFlow checkpoint (…/model.ckpt or its folder) or a .safetensors; default {EevrsrModels.DefaultModelPath}. " +
-                $"MGID: the official Train.py checkpoint (model_NNNNN.pth), a convAE state dict or a .safetensors; default {MgidModels.DefaultModelPath}.",
+                $"MGID: the official Train.py checkpoint (model_NNNNN.pth), a convAE state dict or a .safetensors; default {MgidModels.DefaultModelPath}. " +
+                $"ViMP-Net: the authors' MMEditing checkpoint (.pth), a state dict or a .safetensors; default {VimpnetModels.DefaultModelPath}.",
         };
         var input = new Option<string>("--input", "-i") { Description = "Rainy video file, or a folder of PNG/JPEG frames (taken in name order); with mgid also a single image.", Required = true };
         var outputPath = new Option<string>("--output", "-o") { Description = "A video file (.mp4, .mov, .mkv), a folder to create for the frames, or for a single image one .png/.npy file.", Required = true };
@@ -43,10 +44,14 @@ public static class RunCommand
             Description = "mp4 (H.264 video at the input's frame rate), png (8-bit), png16 (16-bit, no 8-bit rounding) or npy (float RGB and luma per frame). Default: mp4 when OUTPUT ends in .mp4, else png.",
         };
         format.AcceptOnlyFromAmong([.. OutputFormats.Names]);
-
-        var command = new Command("run", "Remove rain streaks from a video or frame folder with EEVRSR, or from video, frames or an image with MGID (every frame is restored).")
+        var saveMasks = new Option<bool>("--save-masks")
         {
-            model, weights, input, outputPath, format, tile, tileOverlap,
+            Description = "vimpnet: also write the raindrop mask and the streak map beside the output (OUT_mask/OUT_streak videos or folders; with npy, <stem>_stage1/_mask/_streak.npy).",
+        };
+
+        var command = new Command("run", "Remove rain from a video or frame folder with EEVRSR or ViMP-Net (rain streaks and raindrops), or from video, frames or an image with MGID (every frame is restored).")
+        {
+            model, weights, input, outputPath, format, tile, tileOverlap, saveMasks,
         };
         // On the thread pool so that Ctrl+C reaches the loop through the token; the partial output is then removed.
         command.SetAction((r, cancel) => Task.Run(() => CliErrors.Run(errors, () =>
@@ -55,12 +60,24 @@ public static class RunCommand
             var chosen = r.GetValue(format) is { } name ? OutputFormats.Parse(name) : OutputFormats.ForPath(target);
             string modelName = r.GetValue(model)!;
             var console = output ?? AnsiConsole.Console;
-            bool mgid = modelName == MgidModels.Name;
+            bool mgid = modelName == MgidModels.Name, vimpnet = modelName == VimpnetModels.Name;
+            if (vimpnet && (r.GetResult(tile) is not null || r.GetResult(tileOverlap) is not null))
+                throw new InferenceException("--tile and --tile-overlap apply to --model mgid only; vimpnet always uses the official 256-px tiles with 32-px overlap");
             if (!mgid && (r.GetResult(tile) is not null || r.GetResult(tileOverlap) is not null))
                 throw new InferenceException($"--tile and --tile-overlap apply to --model mgid only; {modelName} processes whole frames");
-            VideoRestoration.CheckPaths(inputPath, target, chosen, singleImages: mgid);
+            bool masks = r.GetValue(saveMasks);
+            if (masks && !vimpnet)
+                throw new InferenceException($"--save-masks applies to --model vimpnet only; {modelName} predicts no raindrop mask");
+            VideoRestoration.CheckPaths(inputPath, target, chosen, singleImages: mgid, videoModel: vimpnet ? "ViMP-Net" : "EEVRSR");
+            IReadOnlyList<string> sides = masks ? [VimpnetRestoredFrame.MaskSuffix, VimpnetRestoredFrame.StreakSuffix] : [];
+            foreach (var suffix in sides.Where(_ => chosen != OutputFormat.Npy))
+                VideoRestoration.CheckPaths(inputPath, VideoRestoration.SideTarget(target, suffix), chosen, videoModel: "ViMP-Net");
             IFrameRestorer restorer;
-            if (mgid)
+            if (vimpnet)
+            {
+                restorer = new VimpnetRestorer(VimpnetModels.Load(r.GetValue(weights)), keepMaps: masks);
+            }
+            else if (mgid)
             {
                 int tileSize = r.GetValue(tile);
                 int overlap = r.GetResult(tileOverlap) is not null ? r.GetValue(tileOverlap) : tileSize > 0 ? Math.Min(32, tileSize / 2) : 0;
@@ -73,18 +90,18 @@ public static class RunCommand
             {
                 restorer = LumaRestorer.ForEevrsr(EevrsrModels.Load(modelName, r.GetValue(weights)));
             }
-            return Run(console, restorer, inputPath, target, chosen, cancel);
+            return Run(console, restorer, inputPath, target, chosen, sides, cancel);
         }, cancelledMessage: "run was cancelled; no output was written."), CancellationToken.None));
         return command;
     }
 
-    private static int Run(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    private static int Run(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, IReadOnlyList<string> sides, CancellationToken cancel)
     {
         RunSummary summary;
         if (console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
-            summary = RunWithProgressBar(console, restorer, input, target, format, cancel);
+            summary = RunWithProgressBar(console, restorer, input, target, format, sides, cancel);
         else
-            summary = VideoRestoration.Run(restorer, input, target, format, new PlainProgress(console), cancel);
+            summary = VideoRestoration.Run(restorer, input, target, format, sides, new PlainProgress(console), cancel);
 
         if (summary.InputProblem is { } problem)
             console.MarkupLine("[yellow]warning:[/] " + Markup.Escape($"the input ended early ({problem}); every frame that could be decoded was restored."));
@@ -93,7 +110,7 @@ public static class RunCommand
         return 0;
     }
 
-    private static RunSummary RunWithProgressBar(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, CancellationToken cancel)
+    private static RunSummary RunWithProgressBar(IAnsiConsole console, IFrameRestorer restorer, string input, string target, OutputFormat format, IReadOnlyList<string> sides, CancellationToken cancel)
     {
         RunSummary? summary = null;
         console.Progress()
@@ -109,7 +126,7 @@ public static class RunCommand
                     task.Value = Math.Min(p.FramesDone, task.MaxValue);
                     task.Description = $"frame {p.FramesDone}{(p.FramesExpected is int n ? "/" + n : "")}";
                 });
-                summary = VideoRestoration.Run(restorer, input, target, format, progress, cancel);
+                summary = VideoRestoration.Run(restorer, input, target, format, sides, progress, cancel);
                 task.IsIndeterminate = false;
                 task.Value = task.MaxValue;
                 task.Description = "done";

@@ -40,7 +40,8 @@ public static class TrainCommand
 
     private static int Run(IAnsiConsole console, ExperimentConfig experiment)
     {
-        var reporter = new ConsoleReporter(console);
+        // ViMP-Net is scored on RGB (the official cal-iqa.py), the others on the luma.
+        var reporter = new ConsoleReporter(console, experiment.Network.Type == "vimpnet" ? "RGB" : "Y");
         using var stop = new CancellationTokenSource();
         void Stop()
         {
@@ -78,7 +79,7 @@ public static class TrainCommand
     /// One plain line per event, written straight to the console's writer: never wrapped or coloured, so a terminal
     /// and a captured log (nohup, CI) read the same.
     /// </summary>
-    private sealed class ConsoleReporter(IAnsiConsole console) : ITrainingReporter
+    private sealed class ConsoleReporter(IAnsiConsole console, string plane) : ITrainingReporter
     {
         private readonly TextWriter _out = console.Profile.Out.Writer;
 
@@ -105,7 +106,7 @@ public static class TrainCommand
             var parts = new List<string>();
             if (e["psnr"] is double p) parts.Add(string.Create(CultureInfo.InvariantCulture, $"PSNR {p:F2} dB (input {e["input_psnr"]:F2})"));
             if (e["ssim"] is double s) parts.Add(string.Create(CultureInfo.InvariantCulture, $"SSIM {s:F4} (input {e["input_ssim"]:F4})"));
-            string line = string.Create(CultureInfo.InvariantCulture, $"val  iter {e.Iteration}: {string.Join(", ", parts)} on Y, {e["val_clips"]:F0} clips, {e["val_s"]:F1} s");
+            string line = string.Create(CultureInfo.InvariantCulture, $"val  iter {e.Iteration}: {string.Join(", ", parts)} on {plane}, {e["val_clips"]:F0} clips, {e["val_s"]:F1} s");
             WriteLine(isBest ? line + " (best so far)" : line);
         }
 

@@ -23,14 +23,16 @@ namespace Derain.Models.Vimpnet;
 /// </summary>
 public sealed class DualMaskTransformer : Module
 {
-    /// <summary>Token width.</summary>
+    /// <summary>Token width of the official network.</summary>
     public const int Hidden = 512;
 
     /// <summary>Attention heads.</summary>
     public const int Heads = 4;
 
-    /// <summary>Encoder output channels.</summary>
+    /// <summary>Encoder output channels of the official network.</summary>
     public const int Channels = 256;
+
+    private readonly int _channels, _hidden;
 
     private static readonly int[] PatchKernel = [7, 7], PatchStride = [3, 3], PatchPadding = [3, 3];
 
@@ -42,25 +44,30 @@ public sealed class DualMaskTransformer : Module
     private readonly DropEncoder _encBackground, _encStage1, _encMasked;
     private readonly ConvNd _before1, _before2, _last;
 
-    public DualMaskTransformer(Generator g)
+    /// <param name="g">Initialisation source.</param>
+    /// <param name="channels">Encoder output channels (256 officially; a multiple of 16).</param>
+    /// <param name="hidden">Token width (512 officially; a multiple of <see cref="Heads"/>).</param>
+    public DualMaskTransformer(Generator g, int channels = Channels, int hidden = Hidden)
     {
-        _block = RegisterModule("transformer", new DualTransformerBlock(Hidden, Heads, g));
-        _block1 = RegisterModule("transformer1", new DualTransformerBlock(Hidden, Heads, g));
-        _fusion = RegisterModule("Fusion_Transformer", new FusionTransformerBlock(Hidden, Heads, g));
-        int patch = PatchKernel[0] * PatchKernel[1] * Channels;
+        _channels = channels;
+        _hidden = hidden;
+        _block = RegisterModule("transformer", new DualTransformerBlock(_hidden, Heads, g));
+        _block1 = RegisterModule("transformer1", new DualTransformerBlock(_hidden, Heads, g));
+        _fusion = RegisterModule("Fusion_Transformer", new FusionTransformerBlock(_hidden, Heads, g));
+        int patch = PatchKernel[0] * PatchKernel[1] * _channels;
         var ss = RegisterModule("ss", new Container());
-        _splitEmbedding = ss.Add("embedding", new Linear(patch, Hidden, g));
+        _splitEmbedding = ss.Add("embedding", new Linear(patch, _hidden, g));
         var sc = RegisterModule("sc", new Container());
-        _compEmbedding = sc.Add("embedding", new Linear(Hidden, patch, g));
-        _compBiasConv = sc.Add("bias_conv", ConvNd.Conv2d(Channels, Channels, 3, g, padding: 1));
+        _compEmbedding = sc.Add("embedding", new Linear(_hidden, patch, g));
+        _compBiasConv = sc.Add("bias_conv", ConvNd.Conv2d(_channels, _channels, 3, g, padding: 1));
         var learner = RegisterModule("TokenLearner", new Container());
-        _tokenLearner = learner.Add("conv_layer", ConvNd.Conv1d(2 * Hidden, Hidden, 1, g));
-        _encBackground = RegisterModule("downdropbg", new DropEncoder(4, 0.2, g));
-        _encStage1 = RegisterModule("downdrop1", new DropEncoder(3, 0.01, g));
-        _encMasked = RegisterModule("downdrop2", new DropEncoder(3, 0.01, g));
-        _before1 = RegisterModule("conv_before_upsample1", ConvNd.Conv3d(Channels, 128, [1, 3, 3], g, padding: [0, 1, 1]));
-        _before2 = RegisterModule("conv_before_upsample2", ConvNd.Conv3d(32, 64, [1, 3, 3], g, padding: [0, 1, 1]));
-        _last = RegisterModule("conv_last", ConvNd.Conv3d(16, 3, [1, 3, 3], g, padding: [0, 1, 1]));
+        _tokenLearner = learner.Add("conv_layer", ConvNd.Conv1d(2 * _hidden, _hidden, 1, g));
+        _encBackground = RegisterModule("downdropbg", new DropEncoder(4, 0.2, _channels, g));
+        _encStage1 = RegisterModule("downdrop1", new DropEncoder(3, 0.01, _channels, g));
+        _encMasked = RegisterModule("downdrop2", new DropEncoder(3, 0.01, _channels, g));
+        _before1 = RegisterModule("conv_before_upsample1", ConvNd.Conv3d(_channels, _channels / 2, [1, 3, 3], g, padding: [0, 1, 1]));
+        _before2 = RegisterModule("conv_before_upsample2", ConvNd.Conv3d(_channels / 8, _channels / 4, [1, 3, 3], g, padding: [0, 1, 1]));
+        _last = RegisterModule("conv_last", ConvNd.Conv3d(_channels / 16, 3, [1, 3, 3], g, padding: [0, 1, 1]));
         VimpnetInit.TransformerNormal(this, g);
     }
 
@@ -86,7 +93,7 @@ public sealed class DualMaskTransformer : Module
         var cat = Ops.Concat([tokensStage1, tokensMasked], 2);
         Intermediates.Drop(tokensStage1);
         Intermediates.Drop(tokensMasked);
-        var streamB = Ops.Linear(cat, Ops.Reshape(_tokenLearner.Weight.Data, Hidden, 2 * Hidden), _tokenLearner.Bias!.Data);
+        var streamB = Ops.Linear(cat, Ops.Reshape(_tokenLearner.Weight.Data, _hidden, 2 * _hidden), _tokenLearner.Bias!.Data);
         Intermediates.Drop(cat);
 
         (streamA, streamB) = _block.Forward(streamA, streamB);
@@ -99,7 +106,7 @@ public sealed class DualMaskTransformer : Module
 
         var folded = SoftComp(fused, b, t, h1, w1);
         Intermediates.Drop(fused);
-        var video = Ops.Permute(Ops.Reshape(folded, b, t, Channels, h1, w1), 0, 2, 1, 3, 4);
+        var video = Ops.Permute(Ops.Reshape(folded, b, t, _channels, h1, w1), 0, 2, 1, 3, 4);
         Intermediates.Drop(folded);
         var up = VimpnetOps.UpsampleTwice(video, _before1, _before2);
         Intermediates.Drop(video);
@@ -117,7 +124,7 @@ public sealed class DualMaskTransformer : Module
     {
         var frames = Ops.Permute(encoded, 0, 2, 1, 3, 4);
         Intermediates.Drop(encoded);
-        var perFrame = Ops.Reshape(frames, b * t, Channels, frames.Size(3), frames.Size(4));
+        var perFrame = Ops.Reshape(frames, b * t, _channels, frames.Size(3), frames.Size(4));
         var columns = Ops.Unfold(perFrame, PatchKernel, null, PatchPadding, PatchStride);
         Intermediates.Drop(frames);
         var embedded = Ops.MatMul(_splitEmbedding.Weight.Data, columns);
@@ -126,7 +133,7 @@ public sealed class DualMaskTransformer : Module
         Intermediates.Drop(embedded);
         var biased = Ops.Add(tokens, _splitEmbedding.Bias!.Data);
         Intermediates.Drop(tokens);
-        return Ops.Reshape(biased, b, -1, Hidden);
+        return Ops.Reshape(biased, b, -1, _hidden);
     }
 
     /// <summary>
@@ -135,7 +142,7 @@ public sealed class DualMaskTransformer : Module
     /// </summary>
     private Tensor SoftComp(Tensor tokens, int b, int t, int h, int w)
     {
-        var perFrame = Ops.Transpose(Ops.Reshape(tokens, b * t, -1, Hidden), 1, 2);
+        var perFrame = Ops.Transpose(Ops.Reshape(tokens, b * t, -1, _hidden), 1, 2);
         var product = Ops.MatMul(_compEmbedding.Weight.Data, perFrame);
         Intermediates.Drop(perFrame);
         var bias = _compEmbedding.Bias!.Data;
@@ -151,7 +158,7 @@ public sealed class DualMaskTransformer : Module
 
 /// <summary>
 /// downdrop / downdropbg of Dualmaskformer.py: Conv3d (1,3,3) c→64, 3³ stride (1,2,2) 64→128, 3³ stride (1,2,2)
-/// 128→256, each followed by a leaky ReLU of slope 0.2 — except the last one of <c>downdrop</c>, which calls
+/// 128→256 (c/4, c/2, c for a reduced width c), each followed by a leaky ReLU of slope 0.2 — except the last one of <c>downdrop</c>, which calls
 /// F.leaky_relu with its default slope 0.01 (the last slope given).
 /// </summary>
 public sealed class DropEncoder : Module
@@ -159,11 +166,11 @@ public sealed class DropEncoder : Module
     private readonly ConvNd _first, _conv1, _conv2;
     private readonly double _lastSlope;
 
-    public DropEncoder(int inChannels, double lastSlope, Generator g)
+    public DropEncoder(int inChannels, double lastSlope, int channels, Generator g)
     {
-        _first = RegisterModule("conv_first", ConvNd.Conv3d(inChannels, 64, [1, 3, 3], g, padding: [0, 1, 1]));
-        _conv1 = RegisterModule("conv1", ConvNd.Conv3d(64, 128, [3, 3, 3], g, stride: [1, 2, 2], padding: [1, 1, 1]));
-        _conv2 = RegisterModule("conv2", ConvNd.Conv3d(128, 256, [3, 3, 3], g, stride: [1, 2, 2], padding: [1, 1, 1]));
+        _first = RegisterModule("conv_first", ConvNd.Conv3d(inChannels, channels / 4, [1, 3, 3], g, padding: [0, 1, 1]));
+        _conv1 = RegisterModule("conv1", ConvNd.Conv3d(channels / 4, channels / 2, [3, 3, 3], g, stride: [1, 2, 2], padding: [1, 1, 1]));
+        _conv2 = RegisterModule("conv2", ConvNd.Conv3d(channels / 2, channels, [3, 3, 3], g, stride: [1, 2, 2], padding: [1, 1, 1]));
         _lastSlope = lastSlope;
     }
 

@@ -86,7 +86,8 @@ public sealed class ResidualBlock3DNoBN : Layer
 /// <summary>
 /// ResNet3D of the official <c>ViMPNet.py</c> (the stage-1 reconstruction): on [N, 192, T, H/4, W/4], Conv3d 1³
 /// 192→64, five <see cref="ResidualBlock3DNoBN"/>, Conv3d (1,3,3) 64→128, PixelShuffle ×2 per frame, Conv3d
-/// (1,3,3) 32→64, PixelShuffle ×2 → [N, 16, T, H, W]. No activation between them.
+/// (1,3,3) 32→64, PixelShuffle ×2 → [N, 16, T, H, W]. No activation between them. (Widths for mid_channels 64; a
+/// reduced network keeps the ratios: 3m→m, m→2m, m/2→m, → m/4.)
 /// </summary>
 public sealed class ResNet3D : Layer
 {
@@ -98,11 +99,11 @@ public sealed class ResNet3D : Layer
         _input = RegisterModule("input_conv", ConvNd.Conv3d(3 * midChannels, midChannels, [1, 1, 1], g));
         _blocks = RegisterModule("res_blocks", new Sequential());
         for (int i = 0; i < blocks; i++) _blocks.Add(new ResidualBlock3DNoBN(midChannels, g));
-        _before1 = RegisterModule("conv_before_upsample1", ConvNd.Conv3d(64, 128, [1, 3, 3], g, padding: [0, 1, 1]));
-        _before2 = RegisterModule("conv_before_upsample2", ConvNd.Conv3d(32, 64, [1, 3, 3], g, padding: [0, 1, 1]));
+        _before1 = RegisterModule("conv_before_upsample1", ConvNd.Conv3d(midChannels, 2 * midChannels, [1, 3, 3], g, padding: [0, 1, 1]));
+        _before2 = RegisterModule("conv_before_upsample2", ConvNd.Conv3d(midChannels / 2, midChannels, [1, 3, 3], g, padding: [0, 1, 1]));
     }
 
-    /// <summary>[N, 3·mid, T, h, w] → [N, 16, T, 4h, 4w].</summary>
+    /// <summary>[N, 3·mid, T, h, w] → [N, mid/4, T, 4h, 4w].</summary>
     public override Tensor Forward(Tensor x) => Intermediates.Release(() =>
     {
         var y = _blocks.Forward(_input.Forward(x));

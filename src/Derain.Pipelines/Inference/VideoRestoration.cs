@@ -42,7 +42,8 @@ public static class VideoRestoration
     /// <param name="format">The output format.</param>
     /// <param name="singleImages">True when the network restores images on their own, so that a single image file may be
     /// the input (its output is then one file: OUTPUT.png, or OUTPUT.npy with OUTPUT_streak.npy beside it).</param>
-    public static string CheckPaths(string input, string output, OutputFormat format, bool singleImages = false)
+    /// <param name="videoModel">The video network's name, for the message refusing a single image.</param>
+    public static string CheckPaths(string input, string output, OutputFormat format, bool singleImages = false, string videoModel = "EEVRSR")
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -50,7 +51,7 @@ public static class VideoRestoration
             throw new InferenceException($"input {input} does not exist: pass {(singleImages ? "an image, " : "")}a video file or a folder of PNG/JPEG frames");
         bool singleImage = File.Exists(input) && ImageFile.HasImageExtension(input);
         if (singleImage && !singleImages)
-            throw new InferenceException($"input {input} is a single image, but EEVRSR restores video from neighbouring frames: pass a video file or a folder of frames");
+            throw new InferenceException($"input {input} is a single image, but {videoModel} restores video from neighbouring frames: pass a video file or a folder of frames");
         if (singleImage) return CheckSingleImageOutput(input, output, format);
 
         string target = Path.GetFullPath(output.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
@@ -95,9 +96,25 @@ public static class VideoRestoration
     /// <summary>Restores every frame of <paramref name="input"/> (a video, a frame folder, or for single-image networks one image) into <paramref name="output"/>.</summary>
     public static RunSummary Run(IFrameRestorer restorer, string input, string output, OutputFormat format,
         IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
+        => Run(restorer, input, output, format, [], progress, cancel);
+
+    /// <summary>As the other overload, and also writes per-frame maps beside the output.</summary>
+    /// <param name="restorer">The network.</param>
+    /// <param name="input">A video file or a folder of frames.</param>
+    /// <param name="output">The output file or folder.</param>
+    /// <param name="format">The output format.</param>
+    /// <param name="sideOutputs">Suffixes of per-frame maps (<see cref="IHasSideOutputs"/>, e.g. ViMP-Net's <c>_mask</c>)
+    /// written as videos or frame folders of their own beside the output: OUT.mp4 → OUT_mask.mp4, OUT/ → OUT_mask/.
+    /// Ignored for npy, where the frame writes its maps beside its own file.</param>
+    /// <param name="progress">Reports after each frame.</param>
+    /// <param name="cancel">Stops the run; nothing is left at the output paths.</param>
+    public static RunSummary Run(IFrameRestorer restorer, string input, string output, OutputFormat format,
+        IReadOnlyList<string> sideOutputs, IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(sideOutputs);
         ArgumentNullException.ThrowIfNull(restorer);
-        string target = CheckPaths(input, output, format, !restorer.NeedsNeighbours);
+        string target = CheckPaths(input, output, format, !restorer.NeedsNeighbours, restorer.ModelName);
+        var sides = format == OutputFormat.Npy ? [] : sideOutputs.Select(s => (Suffix: s, Target: CheckPaths(input, SideTarget(target, s), format, !restorer.NeedsNeighbours, restorer.ModelName))).ToList();
         if (File.Exists(input) && ImageFile.HasImageExtension(input)) return RunSingleImage(restorer, input, target, format, progress);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!); // a missing parent folder is made, like mkdir -p
         var clock = Stopwatch.StartNew();
@@ -105,16 +122,38 @@ public static class VideoRestoration
         var info = reader.Info;
         var names = FrameNames(reader);
         using var sink = RestoredFrameSink.Create(format, target, info);
-        progress?.Report(new RunProgress(0, info.FrameCount, clock.Elapsed));
-        foreach (var restored in restorer.RestoreAll(ReadImages(reader, names)))
+        var sideSinks = new List<(string Suffix, RestoredFrameSink Sink)>();
+        try
         {
+            foreach (var (suffix, sideTarget) in sides) sideSinks.Add((suffix, RestoredFrameSink.Create(format, sideTarget, info with { AudioCodec = null })));
+            progress?.Report(new RunProgress(0, info.FrameCount, clock.Elapsed));
+            foreach (var restored in restorer.RestoreAll(ReadImages(reader, names)))
+            {
+                cancel.ThrowIfCancellationRequested();
+                sink.Write(restored);
+                foreach (var (suffix, side) in sideSinks)
+                    side.Write((restored as IHasSideOutputs)?.SideOutput(suffix)
+                        ?? throw new InvalidOperationException($"{restorer.ModelName} frames have no {suffix} output."));
+                progress?.Report(new RunProgress(sink.FramesWritten, info.FrameCount, clock.Elapsed));
+            }
             cancel.ThrowIfCancellationRequested();
-            sink.Write(restored);
-            progress?.Report(new RunProgress(sink.FramesWritten, info.FrameCount, clock.Elapsed));
+            foreach (var (_, side) in sideSinks) side.Complete();
+            sink.Complete();
         }
-        cancel.ThrowIfCancellationRequested();
-        sink.Complete();
+        finally
+        {
+            foreach (var (_, side) in sideSinks) side.Dispose();
+        }
         return new RunSummary(sink.Target, format, sink.FramesWritten, info.Width, info.Height, clock.Elapsed, reader.Shortfall);
+    }
+
+    /// <summary>Where a side output goes: the suffix before a file's extension (OUT_mask.mp4), or after a folder's name (OUT_mask).</summary>
+    public static string SideTarget(string target, string suffix)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        string trimmed = target.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        string extension = VideoReader.HasVideoExtension(trimmed) ? Path.GetExtension(trimmed) : "";
+        return trimmed[..^extension.Length] + suffix + extension;
     }
 
     /// <summary>Every frame of <paramref name="frames"/>, restored in order.</summary>

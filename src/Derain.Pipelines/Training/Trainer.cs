@@ -83,6 +83,7 @@ public sealed partial class Trainer
     {
         "eevrsr" => EevrsrTraining.FromConfig(config, generator),
         "mgid" => MgidTraining.FromConfig(config, generator),
+        "vimpnet" => VimpnetTraining.FromConfig(config, generator),
         _ => throw new ConfigException($"network.type: unknown network '{config.Network.Type}'"),
     };
 
@@ -161,9 +162,9 @@ public sealed partial class Trainer
             _initGenerator = initGenerator;
             _network = network;
             _network.Module.Train();
-            _parameters = _network.Module.Parameters().Where(p => p.RequiresGrad).ToList();
+            var groups = _network.ParameterGroups();
+            _parameters = groups.SelectMany(g => g.Parameters).ToList();
             var opt = _config.Train.Optimizer;
-            var groups = new[] { new ParamGroup(_parameters) };
             _optimizer = opt.Type == "adamw"
                 ? new AdamW(groups, opt.Lr, opt.Betas[0], opt.Betas[1], opt.Eps, opt.WeightDecay)
                 : new Adam(groups, opt.Lr, opt.Betas[0], opt.Betas[1], opt.Eps, opt.WeightDecay);
@@ -243,6 +244,7 @@ public sealed partial class Trainer
             using var scope = TensorScope.Begin();
             double lr = _schedule.LearningRate(_config.Train.Optimizer.Lr, _iteration);
             _optimizer.Lr = lr;
+            _network.StepStarting(_iteration);
             var loss = _network.Loss(batch);
             double total = loss.Total.Item();
             if (!double.IsFinite(total))

@@ -70,3 +70,12 @@ public sealed class TinySetsCollection : ICollectionFixture<TinySets>
 {
     public const string Name = "tiny training sets";
 }
+
+/// <summary>The VRDS sets of configs/vimpnet-tiny.yaml, likewise.</summary>
+public sealed class VimpnetTinySets() : TinySets("vimpnet-tiny.yaml", SynthesisKind.Vrds);
+
+[CollectionDefinition(Name)]
+public sealed class VimpnetTinySetsCollection : ICollectionFixture<VimpnetTinySets>
+{
+    public const string Name = "tiny ViMP-Net training sets";
+}

@@ -120,7 +120,7 @@ public sealed class ConfigTests
     public void An_unknown_key_names_its_line_and_the_near_miss()
     {
         var e = Fails(Minimal.Replace("  total_iter: 10", "  total_iters: 10"));
-        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip, gathering_weight, whitening_weight, ssim_weight", e.Message);
+        Assert.Equal("x.yaml:8: train.total_iters: is not a known key (did you mean total_iter?); train takes optimizer, total_iter, batch_size, patch_size, scheduler, motion_weight, smoothness, grad_clip, gathering_weight, whitening_weight, ssim_weight, spynet_lr_mult, fix_iter, checkpoint_blocks", e.Message);
         e = Fails(Minimal.Replace("  batch_size: 2", "  batchSize: 2"));
         Assert.Contains("train.batchSize: is not a known key (did you mean batch_size?)", e.Message);
     }
@@ -165,7 +165,7 @@ public sealed class ConfigTests
         var e = Fails(Minimal.Replace("  total_iter: 10\n", ""));
         Assert.Equal("x.yaml:7: train.total_iter: is missing; add it (a whole number)", e.Message);
         e = Fails(Minimal.Replace("network: {type: eevrsr}\n", ""));
-        Assert.Contains("network: is missing; add it (a section with the keys type, variant, zero_init_residual)", e.Message);
+        Assert.Contains("network: is missing; add it (a section with the keys type, variant, zero_init_residual, mid_channels, num_blocks, transformer_channels, transformer_hidden, min_size, spynet_pretrained)", e.Message);
     }
 
     [Fact]

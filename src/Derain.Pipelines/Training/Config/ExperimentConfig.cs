@@ -184,13 +184,22 @@ public sealed class SynthesizeConfig
 public sealed class NetworkConfig
 {
     /// <summary>Network types this trainer builds.</summary>
-    public static IReadOnlyList<string> Types { get; } = ["eevrsr", "mgid"];
+    public static IReadOnlyList<string> Types { get; } = ["eevrsr", "mgid", "vimpnet"];
 
     /// <summary>EEVRSR variants: motion compensation + de-raining, or de-raining only.</summary>
     public static IReadOnlyList<string> Variants { get; } = ["all", "derain_only"];
 
-    public NetworkConfig(string type, string variant = "all", bool zeroInitResidual = false)
+    public NetworkConfig(string type, string variant = "all", bool zeroInitResidual = false, int? midChannels = null, int? numBlocks = null,
+        int? transformerChannels = null, int? transformerHidden = null, int? minSize = null, string? spynetPretrained = null)
     {
+        foreach (var (key, value) in new[] { ("mid_channels", midChannels), ("num_blocks", numBlocks), ("transformer_channels", transformerChannels),
+                     ("transformer_hidden", transformerHidden), ("min_size", minSize) })
+        {
+            if (value is null) continue;
+            if (type != "vimpnet") throw new ConfigValueException(key, $"applies to vimpnet only; remove it for {type}");
+            if (value < 1) throw new ConfigValueException(key, $"must be a positive number, not {value}");
+        }
+        if (spynetPretrained is not null && type != "vimpnet") throw new ConfigValueException("spynet_pretrained", $"applies to vimpnet only; remove it for {type}");
         if (!Types.Contains(type)) throw new ConfigValueException("type", $"unknown network '{type}'; use {string.Join(" or ", Types)}");
         if (!Variants.Contains(variant)) throw new ConfigValueException("variant", $"unknown variant '{variant}'; use {string.Join(" or ", Variants)}");
         if (type != "eevrsr" && (variant != "all" || zeroInitResidual))
@@ -198,7 +207,31 @@ public sealed class NetworkConfig
         Type = type;
         Variant = variant;
         ZeroInitResidual = zeroInitResidual;
+        MidChannels = midChannels;
+        NumBlocks = numBlocks;
+        TransformerChannels = transformerChannels;
+        TransformerHidden = transformerHidden;
+        MinSize = minSize;
+        SpynetPretrained = spynetPretrained;
     }
+
+    /// <summary>ViMP-Net <c>mid_channels</c> (null: the official 64; a multiple of 8).</summary>
+    public int? MidChannels { get; }
+
+    /// <summary>ViMP-Net <c>num_blocks</c> of each propagation backbone (null: the official 9).</summary>
+    public int? NumBlocks { get; }
+
+    /// <summary>ViMP-Net stage-2 encoder channels (null: the official 256; a multiple of 16).</summary>
+    public int? TransformerChannels { get; }
+
+    /// <summary>ViMP-Net stage-2 token width (null: the official 512; a multiple of 4).</summary>
+    public int? TransformerHidden { get; }
+
+    /// <summary>ViMP-Net smallest frame side (null: the official 256; at least 64) — lower it only to train a reduced network on small crops.</summary>
+    public int? MinSize { get; }
+
+    /// <summary>ViMP-Net: BasicVSR's pretrained SPyNet (<c>spynet_20210409-c6c1bd09.pth</c>) to start the flow network from, as the official config does (null: random).</summary>
+    public string? SpynetPretrained { get; }
 
     public string Type { get; }
 
@@ -216,8 +249,11 @@ public sealed class TrainConfig
 {
     public TrainConfig(OptimizerConfig optimizer, long totalIter, int batchSize, int patchSize, SchedulerConfig? scheduler = null,
         double motionWeight = 1.0, double smoothness = 0.01, double? gradClip = null,
-        double gatheringWeight = 0.01, double whiteningWeight = 0.01, double ssimWeight = 0.5)
+        double gatheringWeight = 0.01, double whiteningWeight = 0.01, double ssimWeight = 0.5,
+        double spynetLrMult = 0.25, long fixIter = 5000, bool checkpointBlocks = false)
     {
+        if (!(spynetLrMult >= 0) || double.IsInfinity(spynetLrMult)) throw new ConfigValueException("spynet_lr_mult", $"must be a finite number ≥ 0, not {spynetLrMult}");
+        if (fixIter < 0) throw new ConfigValueException("fix_iter", $"must be ≥ 0 iterations, not {fixIter}");
         foreach (var (key, value) in new[] { ("gathering_weight", gatheringWeight), ("whitening_weight", whiteningWeight), ("ssim_weight", ssimWeight) })
             if (!(value >= 0) || double.IsInfinity(value)) throw new ConfigValueException(key, $"must be a finite number ≥ 0, not {value}");
         if (totalIter < 1) throw new ConfigValueException("total_iter", $"must be at least 1 iteration, not {totalIter}");
@@ -238,7 +274,20 @@ public sealed class TrainConfig
         GatheringWeight = gatheringWeight;
         WhiteningWeight = whiteningWeight;
         SsimWeight = ssimWeight;
+        SpynetLrMult = spynetLrMult;
+        FixIter = fixIter;
+        CheckpointBlocks = checkpointBlocks;
     }
+
+    /// <summary>ViMP-Net: SPyNet's rate as a multiple of the scheduled one (paramwise_cfg lr_mult 0.25 officially).</summary>
+    public double SpynetLrMult { get; }
+
+    /// <summary>ViMP-Net: SPyNet is frozen for this many first iterations (train_cfg fix_iter, 5000 officially).</summary>
+    public long FixIter { get; }
+
+    /// <summary>ViMP-Net: recompute the propagation steps and the transformer during backward instead of keeping their
+    /// activations (gradient checkpointing; less memory, about one more forward pass of time).</summary>
+    public bool CheckpointBlocks { get; }
 
     public OptimizerConfig Optimizer { get; }
 

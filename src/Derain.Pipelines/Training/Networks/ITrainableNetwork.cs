@@ -1,6 +1,7 @@
 using Derain.Data.Loading;
 using Derain.Data.Synthesis;
 using Derain.NN.Modules;
+using Derain.NN.Optim;
 using Derain.Pipelines.Training.Config;
 using Derain.Pipelines.Training.Data;
 using Derain.Tensors;
@@ -34,6 +35,16 @@ public interface ITrainableNetwork
 
     /// <summary>The training loss of one batch; the caller runs backward on <see cref="NetworkLoss.Total"/>.</summary>
     NetworkLoss Loss(Batch batch);
+
+    /// <summary>The optimiser's parameter groups (per-group rate multipliers, frozen spans); by default one group of every
+    /// trainable parameter at the scheduled rate.</summary>
+    IReadOnlyList<ParamGroup> ParameterGroups() => [new ParamGroup(Module.Parameters().Where(p => p.RequiresGrad))];
+
+    /// <summary>Called before the forward pass of iteration <paramref name="iteration"/> (0-based): the place to switch
+    /// parts of the network between frozen and trained (ViMP-Net's fix_iter).</summary>
+    void StepStarting(long iteration)
+    {
+    }
 
     /// <summary>Called after the optimiser step, still inside the step's tensor scope: state the network carries from
     /// one iteration to the next without learning it (MGID's memory update) is committed here.</summary>
