@@ -106,14 +106,35 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
+    /// <summary>ViMP-Net's own user errors: no default model yet, foreign weights, options of other models.</summary>
+    [Fact]
+    public void VimpnetWeightsAndOptions()
+    {
+        string input = RainyCrop(), output = Path.Combine(_dir, "o");
+        AssertUserError(Run("-m", "vimpnet", "-i", input, "-o", output), "--model vimpnet needs weights");
+        string foreign = Path.Combine(_dir, "eevrsr.safetensors");
+        using (var w = Tensor.Ones(new Shape(8, 3, 3, 3)))
+            SafeTensorsWriter.Write(foreign, [new KeyValuePair<string, Tensor>("conv_first.weight", w)]);
+        // This message lists what the file holds and is longer than the test console's 400 columns, so it wraps.
+        var foreignRun = Run("-m", "vimpnet", "-w", foreign, "-i", input, "-o", output);
+        Assert.Equal(1, foreignRun.Code);
+        Assert.StartsWith("error: cannot use", foreignRun.Err);
+        Assert.Contains("not a ViMP-Net checkpoint", foreignRun.Err);
+        Assert.DoesNotContain("   at ", foreignRun.Err);
+        AssertUserError(Run("-m", "vimpnet", "-w", foreign, "-i", input, "-o", output, "--tile", "128"), "--tile and --tile-overlap apply to --model mgid only");
+        AssertUserError(Run("-w", Weights("EEVRSR_all"), "-i", input, "-o", output, "--save-masks"), "--save-masks applies to --model vimpnet only");
+        AssertUserError(Run("-m", "vimpnet", "-w", foreign, "-i", Path.Combine(input, "00001.png"), "-o", output), "single image, but ViMP-Net restores video");
+        Assert.False(Directory.Exists(output));
+    }
+
     [Fact]
     public void UnsupportedFormatsAndOutputs()
     {
         string input = RainyCrop(), weights = Weights("EEVRSR_all");
         var parse = RunCommand.Create().Parse(["-w", weights, "-i", input, "-o", Path.Combine(_dir, "o"), "--format", "gif"]);
         Assert.Contains(parse.Errors, e => e.Message.Contains("gif", StringComparison.Ordinal));
-        parse = RunCommand.Create().Parse(["-i", input, "-o", Path.Combine(_dir, "o"), "--model", "vimpnet"]);
-        Assert.Contains(parse.Errors, e => e.Message.Contains("vimpnet", StringComparison.Ordinal));
+        parse = RunCommand.Create().Parse(["-i", input, "-o", Path.Combine(_dir, "o"), "--model", "vimpnet2"]);
+        Assert.Contains(parse.Errors, e => e.Message.Contains("vimpnet2", StringComparison.Ordinal));
 
         AssertUserError(Run("-w", weights, "-i", input, "-o", Path.Combine(_dir, "o.mp4"), "--format", "png"), "looks like a video file");
         AssertUserError(Run("-w", weights, "-i", input, "-o", Path.Combine(_dir, "o"), "--format", "mp4"), "must end in .mp4");
