@@ -9,6 +9,7 @@ namespace Derain.Bench;
 /// <c>./bench memory [--steps N]</c>: resident memory over N training steps of a small conv net;
 /// <c>./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT]</c>: EEVRSR inference at 640×480 and one training
 /// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>).
+/// <c>./bench mgid</c>: MGID inference at 512×512 against tools/mgid (<see cref="MgidSuite"/>).
 /// </summary>
 public static class Program
 {
@@ -16,7 +17,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench mgid [--json FILE] [--threads N] [--seconds S]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
@@ -40,9 +41,10 @@ public static class Program
         KernelBackend.Threads = threads;
         if (args[0] == "memory") return MemorySuite.Run(steps);
         if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
+        if (args[0] == "mgid") return MgidSuite.Run(threads, seconds, json, only);
         if (args[0] != "ops")
         {
-            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr)");
+            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, mgid)");
             return 2;
         }
         var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();
