@@ -20,7 +20,7 @@ for f in "$shared"/*/*.jpg "$shared"/*/*.png; do
   target="$out/photos-$split/$name"
   [[ -f "$target" ]] || ffmpeg -v error -y -i "$f" -vf "scale='min(512,iw)':'min(512,ih)':force_original_aspect_ratio=decrease:flags=area" -frames:v 1 "$target"
 done
-rain=(--kind timelapse --preset heavy --frames 14 --set timelapse.jitter=1 timelapse.lighting=0.05)
+rain=(--kind timelapse --preset heavy --frames 14)
 [[ -d "$out/train" ]] || "$here/derain" synth -i "$out/photos-train" -o "$out/train" "${rain[@]}" --seed 21
 [[ -d "$out/val" ]] || "$here/derain" synth -i "$out/photos-val" -o "$out/val" "${rain[@]}" --seed 22
 echo "training set: $out/train, validation set: $out/val"
