@@ -11,7 +11,7 @@ namespace Derain.Bench;
 /// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>);
 /// <c>./bench eevrsr --profile STEPS</c>: the per-op profile of that training step (<see cref="EevrsrSuite.Profile"/>);
 /// <c>./bench convprobe [--steps REPS]</c>: its convolutions under oneDNN plan variants (<see cref="ConvProbe"/>);
-/// <c>./bench mgid</c>: MGID inference at 512×512 against tools/mgid (<see cref="MgidSuite"/>);
+/// <c>./bench mgid</c>: MGID inference at 512×512 and one training step (batch 8 of 2×256² pairs) against tools/mgid (<see cref="MgidSuite"/>);
 /// <c>./bench vimpnet [--threads N] [--warmup N] [--only TEXT]</c>: ViMP-Net time and peak memory against tools/vimpnet
 /// (<see cref="VimpnetSuite"/>; it re-invokes this program as <c>vimpnet-row ROW WEIGHTS WARMUPS</c> per row).
 /// </summary>

@@ -77,11 +77,12 @@ def covariance(q):
     return f @ f.transpose(1, 2) / (h * w - 1) + 1e-5 * torch.eye(c, dtype=q.dtype)
 
 
-def bsw(q1, q2):
+def bsw(q1, q2, sizes=optimal_sizes):
+    """The BSW loss; `sizes(values, k)` gives the optimal cluster sizes (tools/bench passes a faster exact solver)."""
     cov1, cov2 = covariance(q1), covariance(q2)
     b, c, _ = cov1.shape
     var = ((cov1 - cov2) / 2).square().detach().numpy().reshape(-1)
-    n0 = int(optimal_sizes(var, CLUSTERS)[0])
+    n0 = int(sizes(var, CLUSTERS)[0])
     order = np.argsort(var, kind="stable")
     low = np.zeros(var.size)
     low[order[:n0]] = 1

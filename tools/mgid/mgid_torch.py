@@ -134,6 +134,77 @@ class Mgid(nn.Module):
         return a, b
 
 
+
+# ---- the training objective's pieces that torch has no op for
+
+def kmeans1d_sizes(values, k):
+    """Sizes of the globally optimal 1-D k-means clusters of `values`, ascending by centroid (kmeans1d's order).
+
+    The exact dynamic programme over the sorted values (as the official ISW_loss.py gets it from the kmeans1d
+    package): D[m][i] = min_j D[m-1][j-1] + cost(j, i). Each row is solved by divide and conquer over the monotone
+    optimal start, all ranges of one recursion level at once with numpy (O(n) work per level, log n levels), so
+    n = 32,768 values (batch 8, 64 channels) take a fraction of a second. Run costs use kmeans1d's prefix-sum
+    expression in float64; ties take the leftmost start, like the dense search of tools/golden/mgid_loss.py.
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
+    n = x.size
+    k = min(k, n)
+    p1 = np.concatenate([[0.0], np.cumsum(x)])
+    p2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def cost(j, i):  # values j..i inclusive, j <= i
+        count = i - j + 1
+        total = p1[i + 1] - p1[j]
+        mu = total / count
+        return (p2[i + 1] - p2[j]) + count * (mu * mu) - 2 * mu * total
+
+    previous = cost(np.zeros(n, dtype=np.int64), np.arange(n))
+    starts = [np.zeros(n, dtype=np.int64)]
+    for m in range(1, k):
+        current = np.full(n, np.inf)
+        start = np.zeros(n, dtype=np.int64)
+        lo, hi = np.array([m]), np.array([n - 1])
+        opt_lo, opt_hi = np.array([m]), np.array([n - 1])
+        while lo.size:
+            mid = (lo + hi) >> 1
+            top = np.minimum(mid, opt_hi)
+            lengths = top - opt_lo + 1
+            first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            seg = np.repeat(np.arange(lo.size), lengths)
+            j = opt_lo[seg] + np.arange(seg.size) - first[seg]
+            c = previous[j - 1] + cost(j, mid[seg])
+            best = np.minimum.reduceat(c, first)
+            where = np.minimum.reduceat(np.where(c == best[seg], np.arange(seg.size), seg.size), first)
+            arg = j[where]
+            current[mid], start[mid] = best, arg
+            left, right = lo <= mid - 1, mid + 1 <= hi
+            lo, hi, opt_lo, opt_hi = (np.concatenate([lo[left], mid[right] + 1]), np.concatenate([mid[left] - 1, hi[right]]),
+                                      np.concatenate([opt_lo[left], arg[right]]), np.concatenate([arg[left], opt_hi[right]]))
+        previous = current
+        starts.append(start)
+    sizes = np.zeros(k, dtype=np.int64)
+    last = n - 1
+    for m in range(k - 1, -1, -1):
+        first = starts[m][last]
+        sizes[m] = last - first + 1
+        last = first - 1
+    return sizes
+
+
+def ssim(x, y, size=11, sigma=1.5):
+    """pytorch-ssim's SSIM() as Train.py calls it: 11×11 Gaussian per channel, zero padding, C1 = 0.01², C2 = 0.03²."""
+    c = x.shape[1]
+    g = torch.exp(-((torch.arange(size, dtype=x.dtype) - size // 2) ** 2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    w = (g[:, None] @ g[None, :]).expand(c, 1, size, size).contiguous()
+
+    def blur(t):
+        return F.conv2d(t, w, padding=size // 2, groups=c)
+    mx, my = blur(x), blur(y)
+    sx, sy, sxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    return (((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sx + sy + c2))).mean()
+
 # ---- the seeded weights of ../shared/fixtures/mgid (README there), with numpy's wrapping uint64 arithmetic
 
 RULES = [("M1", r"memory_items", "any", 0.0, 0.5, None), ("C1", r".*\.running_var", "any", 1.0, 0.5, None),

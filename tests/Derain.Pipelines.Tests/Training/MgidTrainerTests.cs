@@ -69,11 +69,11 @@ public sealed class MgidTrainerTests(MgidTinySets sets) : IDisposable
         Assert.Equal(12, train.Count);
         double first = train.Take(3).Average(e => e["loss"]!.Value), last = train.TakeLast(3).Average(e => e["loss"]!.Value);
         Assert.True(last < first - 0.2, $"12 iterations should bring the loss down: mean of the first three {first}, of the last three {last}");
-        foreach (var term in new[] { "loss_pixel", "loss_tex", "loss_same", "loss_gather", "loss_bsw", "ssim" })
+        foreach (var term in new[] { "loss_pixel", "loss_tex", "loss_same", "loss_gather", "loss_bsw", "ssim_pair" })
             Assert.All(train, e => Assert.True(double.IsFinite(e[term]!.Value), term));
         // Total = pixel + tex + same + 0.01 gather + 0.01 bsw − 0.5 ssim, entry by entry (the log's means are linear).
         Assert.All(train, e => Assert.Equal(
-            e["loss_pixel"]!.Value + e["loss_tex"]!.Value + e["loss_same"]!.Value + 0.01 * e["loss_gather"]!.Value + 0.01 * e["loss_bsw"]!.Value - 0.5 * e["ssim"]!.Value,
+            e["loss_pixel"]!.Value + e["loss_tex"]!.Value + e["loss_same"]!.Value + 0.01 * e["loss_gather"]!.Value + 0.01 * e["loss_bsw"]!.Value - 0.5 * e["ssim_pair"]!.Value,
             e["loss"]!.Value, 5));
 
         // The memory is not learned but carried: the delivered weights hold one that differs from the initial one
@@ -87,6 +87,10 @@ public sealed class MgidTrainerTests(MgidTinySets sets) : IDisposable
         var val = TrainingLog.Read(Path.Combine(straight.ExperimentDirectory, TrainingLog.JsonFile)).Where(e => e.Kind == LogEntry.Validation).ToList();
         Assert.Equal(2, val.Count);
         Assert.All(val, v => Assert.True(v["psnr"] > 10 && v["input_psnr"] > 10 && v["ssim"] > 0, "validation scores are real PSNR/SSIM"));
+        // The SSIM(d₁, d₂) term must not share a column with the validation SSIM: train rows would fill both.
+        var header = File.ReadLines(Path.Combine(straight.ExperimentDirectory, TrainingLog.CsvFile)).First().Split(',');
+        Assert.Equal(header.Length, header.Distinct().Count());
+        Assert.All(train, e => Assert.Null(e["ssim"]));
     }
 
     [Fact]

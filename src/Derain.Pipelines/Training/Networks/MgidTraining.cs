@@ -55,7 +55,7 @@ public sealed class MgidTraining : ITrainableNetwork
 
     public SynthesisKind DataKind => SynthesisKind.TimeLapse;
 
-    public IReadOnlyList<string> TermNames { get; } = ["loss_pixel", "loss_tex", "loss_same", "loss_gather", "loss_bsw", "ssim"];
+    public IReadOnlyList<string> TermNames { get; } = ["loss_pixel", "loss_tex", "loss_same", "loss_gather", "loss_bsw", "ssim_pair"];
 
     public IDataset OpenTrainingSet(string root) => new TimeLapseDataset(root, readClean: false);
 
