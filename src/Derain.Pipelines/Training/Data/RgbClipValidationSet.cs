@@ -32,9 +32,7 @@ public sealed class RgbClipValidationSet : IValidationSet
     {
         _predict = predict;
         _dataset = new VrdsDataset(root, clipLength, keys: [DatasetLayout.Rainy]);
-        int count = _dataset.Count;
-        int n = Math.Min(count, maxClips ?? count);
-        _indices = Enumerable.Range(0, n).Select(i => (int)(((long)(2 * i + 1) * count) / (2L * n))).ToArray();
+        _indices = ValidationSampling.EvenlySpaced(_dataset.Count, maxClips);
         _crop = crop;
         _multiple = sizeMultiple;
     }
@@ -52,12 +50,7 @@ public sealed class RgbClipValidationSet : IValidationSet
             var lq = sample[DatasetLayout.Rainy];
             var gt = sample[DatasetLayout.Clean];
             int t = lq.Size(0), height = lq.Size(-2), width = lq.Size(-1);
-            int h = _crop is int c ? Math.Min(c, height) : height, w = _crop is int c2 ? Math.Min(c2, width) : width;
-            h -= h % _multiple;
-            w -= w % _multiple;
-            if (h == 0 || w == 0)
-                throw new DatasetException($"{sample.Name}: {width}×{height} frames are too small to validate on (need at least {_multiple}×{_multiple})");
-            int top = (height - h) / 2, left = (width - w) / 2;
+            var (top, left, h, w) = ValidationSampling.CentreWindow(sample.Name, width, height, _crop, _multiple);
             var frames = Ops.Unsqueeze(Ops.Narrow(Ops.Narrow(lq, 2, top, h), 3, left, w), 0);
             var output = _predict(frames);
             var centre = Frame(output, t / 2);
@@ -65,10 +58,10 @@ public sealed class RgbClipValidationSet : IValidationSet
             var rainy = Frame(frames, t / 2);
             var truth = new Image(3, h, w, clean.ToArray());
             string video = sample.Name[..sample.Name.LastIndexOf('/')];
-            ValidationSet.Add(restored, video, QualityMetrics.Evaluate(new Image(3, h, w, centre.ToArray()), truth));
-            ValidationSet.Add(input, video, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), truth));
+            ValidationSampling.Add(restored, video, QualityMetrics.Evaluate(new Image(3, h, w, centre.ToArray()), truth));
+            ValidationSampling.Add(input, video, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), truth));
         }
-        return (ValidationSet.Mean(restored), ValidationSet.Mean(input));
+        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
     }
 
     /// <summary>Frame <paramref name="i"/> of [1, T, 3, h, w] (Narrow always returns a dense tensor).</summary>

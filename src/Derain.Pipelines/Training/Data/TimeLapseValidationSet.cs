@@ -33,10 +33,7 @@ public sealed class TimeLapseValidationSet : IValidationSet
         _dataset = new TimeLapseDataset(root);
         if (!_dataset.HasClean)
             throw new DatasetException($"{root}: validation needs the clean frames ({DatasetLayout.Clean}/ beside {DatasetLayout.Rainy}/), as derain synth --kind timelapse writes them");
-        int count = _dataset.Count;
-        int n = Math.Min(count, maxFrames ?? count);
-        // Evenly spaced, from the middle of the first stride (as the clip validation set).
-        _indices = Enumerable.Range(0, n).Select(i => (int)(((long)(2 * i + 1) * count) / (2L * n))).ToArray();
+        _indices = ValidationSampling.EvenlySpaced(_dataset.Count, maxFrames);
         _crop = crop;
         _multiple = sizeMultiple;
         _predict = predict;
@@ -59,10 +56,10 @@ public sealed class TimeLapseValidationSet : IValidationSet
             int h = clean.Size(2), w = clean.Size(3);
             string scene = sample.Name[..sample.Name.IndexOf('/')];
             var gt = new Image(3, h, w, clean.ToArray());
-            ValidationSet.Add(restored, scene, QualityMetrics.Evaluate(new Image(3, h, w, prediction.ToArray()), gt, Metric));
-            ValidationSet.Add(input, scene, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), gt, Metric));
+            ValidationSampling.Add(restored, scene, QualityMetrics.Evaluate(new Image(3, h, w, prediction.ToArray()), gt, Metric));
+            ValidationSampling.Add(input, scene, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), gt, Metric));
         }
-        return (ValidationSet.Mean(restored), ValidationSet.Mean(input));
+        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
     }
 
     /// <summary>[3, H, W] → [1, 3, h, w] around the centre.</summary>
@@ -70,12 +67,7 @@ public sealed class TimeLapseValidationSet : IValidationSet
     {
         var image = sample[key];
         int height = image.Size(1), width = image.Size(2);
-        int h = _crop is int c ? Math.Min(c, height) : height, w = _crop is int c2 ? Math.Min(c2, width) : width;
-        h -= h % _multiple;
-        w -= w % _multiple;
-        if (h == 0 || w == 0)
-            throw new DatasetException($"{sample.Name}: {width}×{height} frames are too small to validate on (need at least {_multiple}×{_multiple})");
-        int top = (height - h) / 2, left = (width - w) / 2;
+        var (top, left, h, w) = ValidationSampling.CentreWindow(sample.Name, width, height, _crop, _multiple);
         var src = image.Span<float>();
         var dst = new float[3 * h * w];
         for (int p = 0; p < 3; p++)

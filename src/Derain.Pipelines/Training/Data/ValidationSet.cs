@@ -30,10 +30,7 @@ public sealed class ValidationSet : IValidationSet
     {
         _predict = predict;
         _dataset = new VrdsDataset(root, clipLength, keys: [Derain.Data.Synthesis.DatasetLayout.Rainy], centreCleanOnly: true);
-        int count = _dataset.Count;
-        int n = Math.Min(count, maxClips ?? count);
-        // Evenly spaced, starting in the middle of the first stride so short sets are not biased to their start.
-        _indices = Enumerable.Range(0, n).Select(i => (int)(((long)(2 * i + 1) * count) / (2L * n))).ToArray();
+        _indices = ValidationSampling.EvenlySpaced(_dataset.Count, maxClips);
         _crop = crop;
         _multiple = sizeMultiple;
     }
@@ -55,11 +52,11 @@ public sealed class ValidationSet : IValidationSet
             string video = sample.Name[..sample.Name.LastIndexOf('/')];
             int h = target.Size(2), w = target.Size(3);
             var gt = new Image(1, h, w, target.ToArray());
-            Add(restored, video, QualityMetrics.Evaluate(new Image(1, h, w, prediction.ToArray()), gt));
+            ValidationSampling.Add(restored, video, QualityMetrics.Evaluate(new Image(1, h, w, prediction.ToArray()), gt));
             using var centre = Ops.Narrow(frames, 1, frames.Size(1) / 2, 1);
-            Add(input, video, QualityMetrics.Evaluate(new Image(1, h, w, centre.ToArray()), gt));
+            ValidationSampling.Add(input, video, QualityMetrics.Evaluate(new Image(1, h, w, centre.ToArray()), gt));
         }
-        return (Mean(restored), Mean(input));
+        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
     }
 
     /// <summary>The network input [1, T, h, w] and target [1, 1, h, w] of one clip after the centre crop.</summary>
@@ -68,12 +65,7 @@ public sealed class ValidationSet : IValidationSet
         var lq = sample[Derain.Data.Synthesis.DatasetLayout.Rainy];
         var gt = sample[Derain.Data.Synthesis.DatasetLayout.Clean];
         int height = lq.Size(-2), width = lq.Size(-1);
-        int h = _crop is int c ? Math.Min(c, height) : height, w = _crop is int c2 ? Math.Min(c2, width) : width;
-        h -= h % _multiple;
-        w -= w % _multiple;
-        if (h == 0 || w == 0)
-            throw new DatasetException($"{sample.Name}: {width}×{height} frames are too small to validate on (need at least {_multiple}×{_multiple})");
-        int top = (height - h) / 2, left = (width - w) / 2;
+        var (top, left, h, w) = ValidationSampling.CentreWindow(sample.Name, width, height, _crop, _multiple);
         using var rainy = Crop(lq, top, left, h, w);
         using var clean = Crop(gt, top, left, h, w);
         return Luma.Pair(rainy, clean);
@@ -90,13 +82,4 @@ public sealed class ValidationSet : IValidationSet
                 src.Slice(p * height * width + (top + y) * width + left, w).CopyTo(dst.AsSpan((p * h + y) * w, w));
         return Tensor.Wrap(dst, 1, t, c, h, w);
     }
-
-    internal static void Add(Dictionary<string, List<QualityScore>> scores, string video, QualityScore score)
-    {
-        if (!scores.TryGetValue(video, out var list)) scores[video] = list = [];
-        list.Add(score);
-    }
-
-    internal static QualityScore Mean(Dictionary<string, List<QualityScore>> perVideo)
-        => QualityScore.Mean(perVideo.Values.Select(QualityScore.Mean));
 }
