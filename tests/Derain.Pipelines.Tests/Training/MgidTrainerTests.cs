@@ -5,6 +5,8 @@ using Derain.Pipelines.Training;
 using Derain.Pipelines.Training.Config;
 using Derain.Pipelines.Training.Logging;
 
+using static Derain.Pipelines.Tests.Infrastructure.TrainingRuns;
+
 namespace Derain.Pipelines.Tests.Training;
 
 /// <summary>
@@ -18,47 +20,6 @@ public sealed class MgidTrainerTests(MgidTinySets sets) : IDisposable
     private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    private sealed class StopAfter(long iteration) : ITrainingReporter
-    {
-        public CancellationTokenSource Stop { get; } = new();
-
-        public void Message(string text) { }
-
-        public void Train(LogEntry entry, long totalIterations)
-        {
-            if (entry.Iteration >= iteration) Stop.Cancel();
-        }
-
-        public void Validation(LogEntry entry, bool isBest) { }
-    }
-
-    private static TrainingResult Train(ExperimentConfig config, long stopAfter = long.MaxValue)
-    {
-        var reporter = new StopAfter(stopAfter);
-        return new Trainer(config, reporter).Run(reporter.Stop.Token);
-    }
-
-    private static List<string> Deterministic(string experimentDir)
-        => TrainingLog.Read(Path.Combine(experimentDir, TrainingLog.JsonFile))
-            .Select(e => $"{e.Kind} {e.Iteration}: " + string.Join(", ", e.Values
-                .Where(v => v.Key is not ("s_per_iter" or "eta_s" or "val_s"))
-                .Select(v => $"{v.Key}={(v.Value is double d ? BitConverter.DoubleToInt64Bits(d).ToString("x16") : "null")}")))
-            .ToList();
-
-    private static Dictionary<string, float[]> Weights(string file)
-    {
-        using var reader = Checkpoint.Open(file);
-        return reader.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
-    }
-
-    private static void SameWeights(string expectedFile, string actualFile)
-    {
-        var expected = Weights(expectedFile);
-        var actual = Weights(actualFile);
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (name, values) in expected) Assert.True(values.AsSpan().SequenceEqual(actual[name]), $"{name} differs");
-    }
 
     [Fact]
     public void A_tiny_run_lowers_its_loss_and_updates_the_memory()

@@ -11,6 +11,8 @@ using Derain.Pipelines.Training.Logging;
 using Derain.Pipelines.Training.Networks;
 using Derain.Tensors;
 
+using static Derain.Pipelines.Tests.Infrastructure.TrainingRuns;
+
 namespace Derain.Pipelines.Tests.Training;
 
 /// <summary>
@@ -23,50 +25,6 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
     private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    /// <summary>Records everything and can cancel the run after a given iteration's log entry.</summary>
-    private sealed class Recorder(long stopAfter = long.MaxValue) : ITrainingReporter
-    {
-        public CancellationTokenSource Stop { get; } = new();
-        public List<string> Messages { get; } = [];
-
-        public void Message(string text) => Messages.Add(text);
-
-        public void Train(LogEntry entry, long totalIterations)
-        {
-            if (entry.Iteration >= stopAfter) Stop.Cancel();
-        }
-
-        public void Validation(LogEntry entry, bool isBest) { }
-    }
-
-    private TrainingResult Train(ExperimentConfig config, Recorder? recorder = null)
-    {
-        recorder ??= new Recorder();
-        return new Trainer(config, recorder).Run(recorder.Stop.Token);
-    }
-
-    /// <summary>Everything a log entry holds except wall-clock timings, as exact bit patterns.</summary>
-    private static List<string> Deterministic(string experimentDir)
-        => TrainingLog.Read(Path.Combine(experimentDir, TrainingLog.JsonFile))
-            .Select(e => $"{e.Kind} {e.Iteration}: " + string.Join(", ", e.Values
-                .Where(v => v.Key is not ("s_per_iter" or "eta_s" or "val_s"))
-                .Select(v => $"{v.Key}={(v.Value is double d ? BitConverter.DoubleToInt64Bits(d).ToString("x16") : "null")}")))
-            .ToList();
-
-    private static Dictionary<string, float[]> Weights(string file)
-    {
-        using var reader = Checkpoint.Open(file);
-        return reader.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
-    }
-
-    private static void SameWeights(string expectedFile, string actualFile)
-    {
-        var expected = Weights(expectedFile);
-        var actual = Weights(actualFile);
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (name, values) in expected) Assert.True(values.AsSpan().SequenceEqual(actual[name]), $"{name} differs");
-    }
 
     [Fact]
     public void A_run_interrupted_and_resumed_equals_one_that_never_stopped()
@@ -81,13 +39,13 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
         Assert.True(last < first / 1.5, $"12 iterations should bring the loss down: {first} → {last}");
 
         // Stopped after iteration 5 (as Ctrl+C does), between two periodic checkpoints, then resumed by a new trainer.
-        var recorder = new Recorder(stopAfter: 5);
+        var recorder = new TrainingRecorder(stopAfter: 5);
         var stopped = Train(sets.Load(_dir["resumed"]), recorder);
         Assert.Equal(TrainingStatus.Interrupted, stopped.Status);
         Assert.Equal(5, stopped.Iteration);
         Assert.EndsWith("iter_00000005", stopped.Checkpoint);
         Assert.Contains(recorder.Messages, m => m.StartsWith("interrupted at iteration 5", StringComparison.Ordinal));
-        var resumedRecorder = new Recorder();
+        var resumedRecorder = new TrainingRecorder();
         var resumed = Train(sets.Load(_dir["resumed"]), resumedRecorder);
         Assert.Contains(resumedRecorder.Messages, m => m.Contains("resuming from", StringComparison.Ordinal) && m.Contains("iteration 5", StringComparison.Ordinal));
         Assert.Equal(TrainingStatus.Completed, resumed.Status);

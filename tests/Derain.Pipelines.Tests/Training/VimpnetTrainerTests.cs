@@ -6,6 +6,8 @@ using Derain.Pipelines.Training.Logging;
 using Derain.Pipelines.Training.Networks;
 using Derain.Tensors;
 
+using static Derain.Pipelines.Tests.Infrastructure.TrainingRuns;
+
 namespace Derain.Pipelines.Tests.Training;
 
 /// <summary>
@@ -20,39 +22,6 @@ public sealed class VimpnetTrainerTests(VimpnetTinySets sets) : IDisposable
     private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    private sealed class StopAfter(long iteration) : ITrainingReporter
-    {
-        public CancellationTokenSource Stop { get; } = new();
-
-        public void Message(string text) { }
-
-        public void Train(LogEntry entry, long totalIterations)
-        {
-            if (entry.Iteration >= iteration) Stop.Cancel();
-        }
-
-        public void Validation(LogEntry entry, bool isBest) { }
-    }
-
-    private static TrainingResult Train(ExperimentConfig config, long stopAfter = long.MaxValue)
-    {
-        var reporter = new StopAfter(stopAfter);
-        return new Trainer(config, reporter).Run(reporter.Stop.Token);
-    }
-
-    private static List<string> Deterministic(string experimentDir)
-        => TrainingLog.Read(Path.Combine(experimentDir, TrainingLog.JsonFile))
-            .Select(e => $"{e.Kind} {e.Iteration}: " + string.Join(", ", e.Values
-                .Where(v => v.Key is not ("s_per_iter" or "eta_s" or "val_s"))
-                .Select(v => $"{v.Key}={(v.Value is double d ? BitConverter.DoubleToInt64Bits(d).ToString("x16") : "null")}")))
-            .ToList();
-
-    private static Dictionary<string, float[]> Weights(string file)
-    {
-        using var reader = Checkpoint.Open(file);
-        return reader.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
-    }
 
     [Fact]
     public void A_tiny_run_lowers_its_loss_as_the_sum_of_the_five_weighted_terms()
