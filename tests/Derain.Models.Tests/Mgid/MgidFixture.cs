@@ -3,6 +3,7 @@ using Derain.Models.Mgid;
 using Derain.Models.Tests.Infrastructure;
 using Derain.NN.Tests.Infrastructure;
 using Derain.Tensors;
+using Derain.Tensors.Autograd;
 using Derain.Tensors.Serialization;
 
 namespace Derain.Models.Tests.Mgid;
@@ -79,6 +80,34 @@ public static class MgidFixture
     }
 
     /// <summary>max |a − b|.</summary>
+    /// <summary>
+    /// Runs <paramref name="net"/>'s test branch on every input of <paramref name="folder"/> and asserts that the memory
+    /// items, derained and streak outputs equal the folder's official ones (memory exactly, outputs within
+    /// <see cref="Tolerance"/>); <paramref name="alsoCheck"/> gets each input's index, name and result for further checks.
+    /// </summary>
+    public static void AssertReproducesOfficialOutputs(MgidNet net, string folder, Xunit.Abstractions.ITestOutputHelper output,
+        Action<int, string, MgidForward>? alsoCheck = null)
+    {
+        var memory = Npy.Read(Path.Combine(folder, "memory_items.npy"));
+        Assert.Equal(0, MaxAbs(memory.Data.Select(v => (float)v).ToArray(), net.MemoryItems.Data.ToArray()));
+        var derained = Npy.Read(Path.Combine(folder, "out_derained.npy"));
+        var streak = Npy.Read(Path.Combine(folder, "out_streak.npy"));
+        var inputs = Inputs(folder);
+        Assert.Equal(2, inputs.Count);
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            using var scope = TensorScope.Begin();
+            using var noGrad = GradMode.NoGrad();
+            var result = net.Forward(inputs[k].Bgr);
+            double dErr = MaxAbs(Expected(derained, k), result.Derained.ToArray());
+            double sErr = MaxAbs(Expected(streak, k), result.Streak.ToArray());
+            output.WriteLine($"{inputs[k].Name}: max |Δ| derained {dErr:G3}, streak {sErr:G3}");
+            Assert.True(dErr <= Tolerance, $"{inputs[k].Name}: derained differs by {dErr:G3}.");
+            Assert.True(sErr <= Tolerance, $"{inputs[k].Name}: streak differs by {sErr:G3}.");
+            alsoCheck?.Invoke(k, inputs[k].Name, result);
+        }
+    }
+
     public static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         Assert.Equal(a.Length, b.Length);

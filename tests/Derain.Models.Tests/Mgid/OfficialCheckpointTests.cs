@@ -23,23 +23,7 @@ public sealed class OfficialCheckpointTests(ITestOutputHelper output)
         var net = MgidCheckpoint.Load(OfficialFile, out bool memoryFromFile);
         Assert.True(memoryFromFile);
         Assert.False(net.Training);
-        var memory = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "memory_items.npy"));
-        Assert.Equal(0, MgidFixture.MaxAbs(memory.Data.Select(v => (float)v).ToArray(), net.MemoryItems.Data.ToArray()));
-        var derained = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "out_derained.npy"));
-        var streak = Npy.Read(Path.Combine(MgidFixture.RandomRoot, "out_streak.npy"));
-        var inputs = MgidFixture.Inputs(MgidFixture.RandomRoot);
-        Assert.Equal(2, inputs.Count);
-        for (int k = 0; k < inputs.Count; k++)
-        {
-            using var scope = TensorScope.Begin();
-            using var noGrad = GradMode.NoGrad();
-            var result = net.Forward(inputs[k].Bgr);
-            double dErr = MgidFixture.MaxAbs(MgidFixture.Expected(derained, k), result.Derained.ToArray());
-            double sErr = MgidFixture.MaxAbs(MgidFixture.Expected(streak, k), result.Streak.ToArray());
-            output.WriteLine($"{inputs[k].Name}: max |Δ| derained {dErr:G3}, streak {sErr:G3}");
-            Assert.True(dErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: derained differs by {dErr:G3}.");
-            Assert.True(sErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: streak differs by {sErr:G3}.");
-        }
+        MgidFixture.AssertReproducesOfficialOutputs(net, MgidFixture.RandomRoot, output);
     }
 
     [Fact]

@@ -68,34 +68,21 @@ public sealed class SeededParityTests(ITestOutputHelper output)
     public void TestBranchReproducesTheOfficialOutputsAndPngs()
     {
         var net = MgidFixture.SeededNet();
-        var expectedMemory = Npy.Read(Path.Combine(MgidFixture.Root, "memory_items.npy"));
-        Assert.Equal(0, MgidFixture.MaxAbs(expectedMemory.Data.Select(v => (float)v).ToArray(), net.MemoryItems.Data.ToArray()));
         var derained = Npy.Read(Path.Combine(MgidFixture.Root, "out_derained.npy"));
-        var streak = Npy.Read(Path.Combine(MgidFixture.Root, "out_streak.npy"));
-        var inputs = MgidFixture.Inputs(MgidFixture.Root);
-        Assert.Equal(2, inputs.Count);
-        for (int k = 0; k < inputs.Count; k++)
+        MgidFixture.AssertReproducesOfficialOutputs(net, MgidFixture.Root, output, (k, name, result) =>
         {
-            using var scope = TensorScope.Begin();
-            using var noGrad = GradMode.NoGrad();
-            var result = net.Forward(inputs[k].Bgr);
-            double dErr = MgidFixture.MaxAbs(MgidFixture.Expected(derained, k), result.Derained.ToArray());
-            double sErr = MgidFixture.MaxAbs(MgidFixture.Expected(streak, k), result.Streak.ToArray());
-            output.WriteLine($"{inputs[k].Name}: max |Δ| derained {dErr:G3}, streak {sErr:G3}");
-            Assert.True(dErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: derained differs by {dErr:G3}.");
-            Assert.True(sErr <= MgidFixture.Tolerance, $"{inputs[k].Name}: streak differs by {sErr:G3}.");
             Assert.Equal(net.MemoryItems.Data.ToArray(), result.UpdatedMemory.ToArray()); // the test branch never updates
 
             // Evaluate_derain.py's post-processing, then cv2.imwrite of the BGR array = an ordinary RGB PNG. Applied to the
             // official float output it must give the official PNG exactly; applied to ours, outputs within 1e-4 can only
             // straddle a rounding boundary: at most one level, on a handful of samples (8 of 196,608 measured on 00000).
-            var png = ImageFile.Read(Path.Combine(MgidFixture.Root, "out_derained_png", inputs[k].Name)).ToBytes();
+            var png = ImageFile.Read(Path.Combine(MgidFixture.Root, "out_derained_png", name)).ToBytes();
             Assert.Equal(png, PostProcess(MgidFixture.Expected(derained, k), 256 * 256));
             var ours = PostProcess(result.Derained.ToArray(), 256 * 256);
             int differing = png.Zip(ours).Count(p => p.First != p.Second);
             int worst = png.Zip(ours).Max(p => Math.Abs(p.First - p.Second));
-            Assert.True(worst <= 1 && differing <= 40, $"{inputs[k].Name}: {differing} of {png.Length} 8-bit samples differ from the official PNG, by up to {worst}.");
-        }
+            Assert.True(worst <= 1 && differing <= 40, $"{name}: {differing} of {png.Length} 8-bit samples differ from the official PNG, by up to {worst}.");
+        });
     }
 
     /// <summary>(d + 1) / 2 · 255 in float32, round half to even, clip 0…255; BGR planes → interleaved RGB.</summary>
