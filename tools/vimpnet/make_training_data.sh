@@ -11,15 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 shared="$here/../shared/data/clean"
 out="${1:-$here/data/vimpnet}"
 src="$out/clean-sources"
-mkdir -p "$src"
-for d in "$shared"/video/*; do [[ "$(basename "$d")" == vid4_city ]] || ln -sfn "$d" "$src/"; done
-for f in "$shared"/clips/bgs_video02.avi "$shared"/clips/bgs_video03.avi; do ln -sfn "$f" "$src/"; done
-for n in sam2_01_dog sam2_05_juggle udacity_test_video; do
-  if [[ ! -d "$src/$n" ]]; then
-    mkdir -p "$src/$n"
-    ffmpeg -v error -y -i "$shared/clips/$n.mp4" -vf scale=640:-2:flags=area -frames:v 60 "$src/$n/%05d.png"
-  fi
-done
+"$here/tools/clean-video-sources.sh" "$src"
 [[ -d "$out/train" ]] || "$here/derain" synth -i "$src" -o "$out/train" --kind vrds --preset mixed --seed 21 --frames 60
 [[ -d "$out/val" ]] || "$here/derain" synth -i "$shared/video/vid4_city" -o "$out/val" --kind vrds --preset mixed --seed 22 --frames 30
 echo "training set: $out/train, validation set: $out/val"
