@@ -23,12 +23,15 @@ public sealed class ResidualBlockNoBN : Layer
         VimpnetInit.ScaledKaiming(_conv2, g, 0.1);
     }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Residual(_conv1, _conv2, x);
+
+    /// <summary>x + conv2(ReLU(conv1(x))), freeing each intermediate as soon as it is used (2-D and 3-D blocks alike).</summary>
+    internal static Tensor Residual(ConvNd conv1, ConvNd conv2, Tensor x)
     {
-        var a = _conv1.Forward(x);
+        var a = conv1.Forward(x);
         var r = Ops.Relu(a);
         Intermediates.Drop(a);
-        var b = _conv2.Forward(r);
+        var b = conv2.Forward(r);
         Intermediates.Drop(r);
         var y = x + b;
         Intermediates.Drop(b);
@@ -70,17 +73,7 @@ public sealed class ResidualBlock3DNoBN : Layer
         _conv2 = RegisterModule("conv2", ConvNd.Conv3d(channels, channels, [3, 3, 3], g, padding: [1, 1, 1]));
     }
 
-    public override Tensor Forward(Tensor x)
-    {
-        var a = _conv1.Forward(x);
-        var r = Ops.Relu(a);
-        Intermediates.Drop(a);
-        var b = _conv2.Forward(r);
-        Intermediates.Drop(r);
-        var y = x + b;
-        Intermediates.Drop(b);
-        return y;
-    }
+    public override Tensor Forward(Tensor x) => ResidualBlockNoBN.Residual(_conv1, _conv2, x);
 }
 
 /// <summary>
