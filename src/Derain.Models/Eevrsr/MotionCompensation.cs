@@ -88,9 +88,18 @@ internal sealed class FlowStage : Module
         var input = x;
         return Intermediates.Release(() =>
         {
+            // The activations between the stage's convolutions stay channel-blocked (Ops.ToChannelBlocks): the
+            // convolutions and PReLUs read and write them as they are, in both passes, instead of reordering
+            // NCHW ↔ blocked around every convolution. Only the stage's input and the head's output are NCHW.
             var h = input;
-            foreach (var layer in _body) h = layer.Forward(h);
-            return Ops.PixelShuffle(Ops.Tanh(_head.Forward(h)), _upscale);
+            var layout = ActivationLayout.Planar;
+            foreach (var layer in _body)
+            {
+                h = layer.Forward(h, layout);
+                layout = ActivationLayout.Blocked;
+            }
+            var head = Ops.Conv2d(h, _head.Weight, _head.Bias?.Data, 1, ConvPadding.Same, layout, ActivationLayout.Planar);
+            return Ops.PixelShuffle(Ops.Tanh(head), _upscale);
         });
     }
 }
@@ -100,14 +109,18 @@ internal sealed class ConvPrelu : Module
 {
     private readonly ConvNd _conv;
     private readonly PRelu _prelu;
+    private readonly int _stride;
 
     public ConvPrelu(int inChannels, int outChannels, int kernel, int stride, Generator g)
     {
+        _stride = stride;
         _conv = RegisterModule("conv", EevrsrInit.Conv(inChannels, outChannels, kernel, stride, g));
         _prelu = RegisterModule("prelu", new PRelu(outChannels, init: 0.0));
     }
 
-    public Tensor Forward(Tensor x) => _prelu.Forward(_conv.Forward(x));
+    /// <summary>The layer on an input in <paramref name="input"/> layout; the output is channel-blocked.</summary>
+    public Tensor Forward(Tensor x, ActivationLayout input) =>
+        Ops.PReluBlocked(Ops.Conv2d(x, _conv.Weight, _conv.Bias?.Data, _stride, ConvPadding.Same, input, ActivationLayout.Blocked), _prelu.Weight);
 }
 
 /// <summary>The official initialisation: Xavier-uniform weights (tf.contrib.layers.xavier_initializer), zero biases.</summary>

@@ -49,30 +49,37 @@ public static partial class Ops
         bias?.ThrowIfDisposed();
         CheckSameDType(op, x, w);
         if (bias is not null) CheckSameDType(op, x, bias);
+        return ConvGeometryFor(op, sr, x.Shape, w, bias, stride, padding, dilation, groups);
+    }
+
+    /// <summary>As above for an input of logical shape <paramref name="xShape"/> (e.g. a channel-blocked tensor's [N, C, H, W]).</summary>
+    private static ConvGeometry ConvGeometryFor(string op, int sr, Shape xShape, Tensor w, Tensor? bias,
+        int[] stride, ConvPadding padding, int[] dilation, int groups)
+    {
         string dims = sr switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };
-        if (x.Rank != sr + 2)
-            throw ShapeError(op, $"input must be [N, C, {dims}]; got {x.Shape} (weight {w.Shape}).");
+        if (xShape.Rank != sr + 2)
+            throw ShapeError(op, $"input must be [N, C, {dims}]; got {xShape} (weight {w.Shape}).");
         if (w.Rank != sr + 2)
-            throw ShapeError(op, $"weight must be [Cout, Cin/groups, {sr}-D kernel]; got weight {w.Shape} for input {x.Shape}.");
-        if (groups < 1 || x.Shape[1] % groups != 0 || w.Shape[0] % groups != 0)
-            throw ShapeError(op, $"groups = {groups} must divide the input channels and output channels; input {x.Shape}, weight {w.Shape}.");
-        if (w.Shape[1] * groups != x.Shape[1])
-            throw ShapeError(op, $"weight {w.Shape} expects {w.Shape[1] * groups} input channels ({w.Shape[1]} per group × {groups} groups); input {x.Shape} has {x.Shape[1]}.");
+            throw ShapeError(op, $"weight must be [Cout, Cin/groups, {sr}-D kernel]; got weight {w.Shape} for input {xShape}.");
+        if (groups < 1 || xShape[1] % groups != 0 || w.Shape[0] % groups != 0)
+            throw ShapeError(op, $"groups = {groups} must divide the input channels and output channels; input {xShape}, weight {w.Shape}.");
+        if (w.Shape[1] * groups != xShape[1])
+            throw ShapeError(op, $"weight {w.Shape} expects {w.Shape[1] * groups} input channels ({w.Shape[1]} per group × {groups} groups); input {xShape} has {xShape[1]}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != w.Shape[0]))
             throw ShapeError(op, $"bias must be [{w.Shape[0]}] for weight {w.Shape}; got {bias.Shape}.");
         if (stride.Length != sr || dilation.Length != sr)
-            throw ShapeError(op, $"stride {Shape.Format(stride)} and dilation {Shape.Format(dilation)} need {sr} values each for input {x.Shape}.");
+            throw ShapeError(op, $"stride {Shape.Format(stride)} and dilation {Shape.Format(dilation)} need {sr} values each for input {xShape}.");
         if (stride.Any(s => s < 1) || dilation.Any(d => d < 1))
             throw new ArgumentException($"{op}: stride {Shape.Format(stride)} and dilation {Shape.Format(dilation)} must be at least 1.");
-        var inSize = x.Shape.ToArray()[2..];
+        var inSize = xShape.ToArray()[2..];
         var kernel = w.Shape.ToArray()[2..];
         var (begin, end) = padding.Resolve(op, inSize, kernel, stride, dilation);
         for (int i = 0; i < sr; i++)
         {
             if (ConvGeometry.OutputSize(inSize[i], kernel[i], stride[i], dilation[i], begin[i], end[i]) < 1)
-                throw ShapeError(op, $"input {x.Shape} is smaller than weight {w.Shape}'s kernel (dilation {Shape.Format(dilation)}) with padding {padding} in spatial dimension {i}.");
+                throw ShapeError(op, $"input {xShape} is smaller than weight {w.Shape}'s kernel (dilation {Shape.Format(dilation)}) with padding {padding} in spatial dimension {i}.");
         }
-        return ConvGeometry.Create(op, x.Shape, w.Shape, stride, dilation, begin, end, groups);
+        return ConvGeometry.Create(op, xShape, w.Shape, stride, dilation, begin, end, groups);
     }
 
     /// <summary>

@@ -9,8 +9,22 @@ public sealed partial class DnnlKernels
     /// <summary>Which pass of a convolution a plan runs.</summary>
     internal enum ConvPass { Forward, BackwardData, BackwardWeights }
 
-    /// <summary>Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, the algorithm, and whether the plan runs on plain layouts.</summary>
-    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain);
+    /// <summary>
+    /// Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, the algorithm, whether the plan
+    /// runs on plain layouts, and which activations the caller holds channel-blocked (<see cref="Layouts"/>).
+    /// </summary>
+    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain, ConvLayouts Layouts = default);
+
+    /// <summary>
+    /// Which of a convolution's activations the caller holds in oneDNN's 16-channel blocked layout (aBcd16b, see
+    /// <see cref="Ops.ToChannelBlocks"/>) instead of NCHW: the input side (src, diff_src) and the output side (dst,
+    /// diff_dst). Blocked sides need no reorder when the primitive's chosen layout is that one, which it is for the
+    /// direct AVX-512 kernels whenever the channel count is at least 16.
+    /// </summary>
+    internal readonly record struct ConvLayouts(bool InputBlocked, bool OutputBlocked)
+    {
+        public bool Any => InputBlocked || OutputBlocked;
+    }
 
     /// <summary>
     /// Which passes run on the caller's plain row-major layouts (no reorders; oneDNN then uses its GEMM-based
@@ -95,7 +109,7 @@ public sealed partial class DnnlKernels
             base.ConvForward(g, x, w, bias, y);
             return;
         }
-        ConvForwardF32(g, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(bias),
+        ConvForwardF32(g, default, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(bias),
             MemoryMarshal.Cast<T, float>(y));
     }
 
@@ -107,7 +121,7 @@ public sealed partial class DnnlKernels
             base.ConvBackwardData(g, dy, w, dx);
             return;
         }
-        ConvBackwardDataF32(g, MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(dx));
+        ConvBackwardDataF32(g, default, MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(dx));
     }
 
     /// <inheritdoc/>
@@ -118,14 +132,15 @@ public sealed partial class DnnlKernels
             base.ConvBackwardWeights(g, x, dy, dw, dbias);
             return;
         }
-        ConvBackwardWeightsF32(g, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(dw),
+        ConvBackwardWeightsF32(g, default, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(dw),
             MemoryMarshal.Cast<T, float>(dbias));
     }
 
-    private unsafe void ConvForwardF32(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+    /// <summary>Forward convolution with the activations in the given layouts (2-D convolutions only when any is blocked).</summary>
+    internal unsafe void ConvForwardF32(ConvGeometry g, ConvLayouts layouts, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
         const string op = "ConvForward";
-        CheckConvLengths(op, g, x.Length, "x", w.Length, y.Length, "y");
+        CheckConvLengths(op, g, layouts, x.Length, "x", w.Length, y.Length, "y");
         bool hasBias = !bias.IsEmpty;
         if (hasBias) CheckLength(op, "bias", bias.Length, g.OutChannels);
         if (g.N == 0) return;
@@ -135,16 +150,17 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm, PlainLayout(g, ConvPass.Forward)), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm, !layouts.Any && PlainLayout(g, ConvPass.Forward), layouts), BuildConvPlan);
                 Run(plan, user);
             }
         }
     }
 
-    private unsafe void ConvBackwardDataF32(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
+    /// <summary>Backward data with the activation gradients in the given layouts.</summary>
+    internal unsafe void ConvBackwardDataF32(ConvGeometry g, ConvLayouts layouts, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
     {
         const string op = "ConvBackwardData";
-        CheckConvLengths(op, g, dx.Length, "dx", w.Length, dy.Length, "dy");
+        CheckConvLengths(op, g, layouts, dx.Length, "dx", w.Length, dy.Length, "dy");
         if (g.N == 0) return;
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
@@ -152,16 +168,17 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm, PlainLayout(g, ConvPass.BackwardData)), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardData, false, BackwardDataAlgorithm, !layouts.Any && PlainLayout(g, ConvPass.BackwardData), layouts), BuildConvPlan);
                 Run(plan, user);
             }
         }
     }
 
-    private unsafe void ConvBackwardWeightsF32(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias)
+    /// <summary>Backward weights (and bias) with the input and the output gradient in the given layouts.</summary>
+    internal unsafe void ConvBackwardWeightsF32(ConvGeometry g, ConvLayouts layouts, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias)
     {
         const string op = "ConvBackwardWeights";
-        CheckConvLengths(op, g, x.Length, "x", dw.Length, dy.Length, "dy");
+        CheckConvLengths(op, g, layouts, x.Length, "x", dw.Length, dy.Length, "dy");
         bool hasBias = !dbias.IsEmpty;
         if (hasBias) CheckLength(op, "dbias", dbias.Length, g.OutChannels);
         if (g.N == 0)
@@ -177,18 +194,24 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithmFor(g), PlainLayout(g, ConvPass.BackwardWeights)), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.BackwardWeights, hasBias, BackwardWeightsAlgorithmFor(g), !layouts.Any && PlainLayout(g, ConvPass.BackwardWeights), layouts), BuildConvPlan);
                 Run(plan, user);
             }
         }
     }
 
-    private static void CheckConvLengths(string op, ConvGeometry g, int xLength, string xName, int wLength, int yLength, string yName)
+    private static void CheckConvLengths(string op, ConvGeometry g, ConvLayouts layouts, int xLength, string xName, int wLength, int yLength, string yName)
     {
-        CheckLength(op, xName, xLength, (long)g.N * g.InChannels * g.InPlane);
+        if (layouts.Any && g.SpatialRank != 2)
+            throw new ArgumentException($"{op}: channel-blocked activations are implemented for 2-D convolutions only; got {g.SpatialRank}-D.");
+        CheckLength(op, xName, xLength, (long)g.N * StoredChannels(g.InChannels, layouts.InputBlocked) * g.InPlane);
         CheckLength(op, "w", wLength, (long)g.OutChannels * (g.InChannels / g.Groups) * g.KernelPlane);
-        CheckLength(op, yName, yLength, (long)g.N * g.OutChannels * g.OutPlane);
+        CheckLength(op, yName, yLength, (long)g.N * StoredChannels(g.OutChannels, layouts.OutputBlocked) * g.OutPlane);
     }
+
+    /// <summary>Channels a buffer holds: the count itself, or rounded up to whole 16-channel blocks.</summary>
+    private static long StoredChannels(int channels, bool blocked) =>
+        blocked ? (channels + Ops.ChannelBlock - 1) / Ops.ChannelBlock * (long)Ops.ChannelBlock : channels;
 
     /// <summary>
     /// Caller argument indices per pass: forward (x, w, bias, y), backward data (dy, w, dx), backward weights
@@ -197,7 +220,7 @@ public sealed partial class DnnlKernels
     private DnnlPlan BuildConvPlan(ConvKey key)
     {
         var g = key.Geometry;
-        var d = new ConvDescs(g, key.Plain);
+        var d = new ConvDescs(g, key.Plain, key.Layouts);
         var p = ConvParameters(g);
         using var builder = NewBuilder();
         // Backward passes need the forward primitive descriptor as a hint (it tells oneDNN which forward
@@ -284,7 +307,7 @@ public sealed partial class DnnlKernels
     {
         public readonly DnnlMemoryDesc Src, SrcAny, Weights, WeightsAny, Dst, DstAny, Bias;
 
-        public ConvDescs(ConvGeometry g, bool plain)
+        public ConvDescs(ConvGeometry g, bool plain, ConvLayouts layouts)
         {
             int sr = g.SpatialRank;
             Span<long> src = stackalloc long[sr + 2];
@@ -305,15 +328,23 @@ public sealed partial class DnnlKernels
             wei[o++] = g.InChannels / g.Groups;
             for (int i = 0; i < sr; i++) wei[o + i] = g.Kernel[i];
 
-            Src = Plain(src);
+            // The caller's layouts; the primitive still chooses its own ("any"), and the plan reorders only where
+            // they differ.
+            Src = layouts.InputBlocked ? Blocked16(src) : Plain(src);
             SrcAny = plain ? Src : DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
-            Dst = Plain(dst);
+            Dst = layouts.OutputBlocked ? Blocked16(dst) : Plain(dst);
             DstAny = plain ? Dst : DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
             Weights = Plain(wei);
             WeightsAny = plain ? Weights : DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
             Bias = Plain([g.OutChannels]);
         }
     }
+
+    /// <summary>oneDNN's aBcd16b: [N, ⌈C/16⌉, H, W, 16] row-major, channels padded with zeros to whole blocks.</summary>
+    private static DnnlMemoryDesc Blocked16(ReadOnlySpan<long> dims) =>
+        dims.Length == 4
+            ? DnnlNative.MemoryDescByTag(dims, DnnlDataType.F32, DnnlFormatTag.ABcd16b)
+            : throw new ArgumentException($"channel-blocked activations need rank 4; got rank {dims.Length}.");
 
     /// <summary>A dense row-major descriptor of the given dims.</summary>
     private static DnnlMemoryDesc Plain(ReadOnlySpan<long> dims)

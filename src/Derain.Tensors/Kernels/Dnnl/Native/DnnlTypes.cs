@@ -46,6 +46,9 @@ internal enum DnnlFormatTag
     Abcd = 5,
     Abcde = 7,
     Abcdef = 8,
+
+    /// <summary>dnnl_aBcd16b: 4-D, the second dimension (channels) in blocks of 16, innermost.</summary>
+    ABcd16b = 69,
 }
 
 /// <summary>dnnl_prop_kind_t.</summary>
