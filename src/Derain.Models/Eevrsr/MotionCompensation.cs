@@ -98,8 +98,7 @@ internal sealed class FlowStage : Module
                 h = layer.Forward(h, layout);
                 layout = ActivationLayout.Blocked;
             }
-            var head = Ops.Conv2d(h, _head.Weight, _head.Bias?.Data, 1, ConvPadding.Same, layout, ActivationLayout.Planar);
-            return Ops.PixelShuffle(Ops.Tanh(head), _upscale);
+            return Ops.PixelShuffle(Ops.Tanh(_head.Forward(h, layout)), _upscale);
         });
     }
 }
@@ -109,18 +108,16 @@ internal sealed class ConvPrelu : Module
 {
     private readonly ConvNd _conv;
     private readonly PRelu _prelu;
-    private readonly int _stride;
 
     public ConvPrelu(int inChannels, int outChannels, int kernel, int stride, Generator g)
     {
-        _stride = stride;
         _conv = RegisterModule("conv", EevrsrInit.Conv(inChannels, outChannels, kernel, stride, g));
         _prelu = RegisterModule("prelu", new PRelu(outChannels, init: 0.0));
     }
 
     /// <summary>The layer on an input in <paramref name="input"/> layout; the output is channel-blocked.</summary>
     public Tensor Forward(Tensor x, ActivationLayout input) =>
-        Ops.PReluBlocked(Ops.Conv2d(x, _conv.Weight, _conv.Bias?.Data, _stride, ConvPadding.Same, input, ActivationLayout.Blocked), _prelu.Weight);
+        Ops.PReluBlocked(_conv.Forward(x, input, ActivationLayout.Blocked), _prelu.Weight);
 }
 
 /// <summary>The official initialisation: Xavier-uniform weights (tf.contrib.layers.xavier_initializer), zero biases.</summary>

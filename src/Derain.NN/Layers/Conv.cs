@@ -47,6 +47,18 @@ public sealed class ConvNd : Layer
         _ => Ops.Conv3d(x, Weight, Bias?.Data, _stride, _padding, _dilation, Groups),
     };
 
+    /// <summary>
+    /// The 2-D convolution with its input and/or output channel-blocked (<see cref="ActivationLayout"/>, see
+    /// <see cref="Ops.Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, ActivationLayout, ActivationLayout)"/>); ungrouped,
+    /// undilated layers with one stride for both dimensions.
+    /// </summary>
+    public Tensor Forward(Tensor x, ActivationLayout input, ActivationLayout output = ActivationLayout.Planar)
+    {
+        if (SpatialRank != 2 || Groups != 1 || _dilation.Any(d => d != 1) || _stride[0] != _stride[1])
+            throw new InvalidOperationException($"Channel-blocked activations need an ungrouped, undilated Conv2d with one stride; this layer is Conv{SpatialRank}d, groups {Groups}, stride [{string.Join(", ", _stride)}], dilation [{string.Join(", ", _dilation)}].");
+        return Ops.Conv2d(x, Weight, Bias?.Data, _stride[0], _padding, input, output);
+    }
+
     /// <summary>torch.nn.Conv1d.</summary>
     public static ConvNd Conv1d(int inCh, int outCh, int kernel, Generator g, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
         => new(1, inCh, outCh, [kernel], g, [stride], padding, [dilation], groups, bias);

@@ -39,7 +39,8 @@ public static partial class Ops
         if (x.Rank != 4) throw ShapeError(op, $"input must be [N, C, H, W]; got {x.Shape}.");
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var y = Tensor.Empty(BlockedShape(n, c, h, w), x.DType);
-        if (x.DType == DType.Float32) Reblock(x.Span<float>(), y.Span<float>(), n, c, h * w, toBlocks: true);
+        if (x.DType == DType.Float32 && KernelBackend.Float32 is DnnlKernels dnnl) dnnl.ReorderChannelBlocks(n, c, h, w, true, x.Span<float>(), y.Span<float>());
+        else if (x.DType == DType.Float32) Reblock(x.Span<float>(), y.Span<float>(), n, c, h * w, toBlocks: true);
         else Reblock(x.Span<double>(), y.Span<double>(), n, c, h * w, toBlocks: true);
         if (!GradNode.WillRecord(x)) return y;
         return GradNode.Record(y, new ChannelBlocksBackward(toBlocks: true, c), x);
@@ -53,7 +54,8 @@ public static partial class Ops
         CheckBlocked(op, x, channels);
         int n = x.Shape[0], h = x.Shape[2], w = x.Shape[3];
         var y = Tensor.Empty(new Shape(n, channels, h, w), x.DType);
-        if (x.DType == DType.Float32) Reblock(y.Span<float>(), x.Span<float>(), n, channels, h * w, toBlocks: false);
+        if (x.DType == DType.Float32 && KernelBackend.Float32 is DnnlKernels dnnl) dnnl.ReorderChannelBlocks(n, channels, h, w, false, x.Span<float>(), y.Span<float>());
+        else if (x.DType == DType.Float32) Reblock(y.Span<float>(), x.Span<float>(), n, channels, h * w, toBlocks: false);
         else Reblock(y.Span<double>(), x.Span<double>(), n, channels, h * w, toBlocks: false);
         if (!GradNode.WillRecord(x)) return y;
         return GradNode.Record(y, new ChannelBlocksBackward(toBlocks: false, channels), x);

@@ -118,6 +118,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
         {
             _convPlans.Clear();
             _matmulPlans.Clear();
+            _reorderPlans.Clear();
         }
     }
 
@@ -133,6 +134,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
             _disposed = true;
             _convPlans.Dispose();
             _matmulPlans.Dispose();
+            _reorderPlans.Dispose();
             _workspace.Dispose();
             DnnlNative.PrimitiveAttrDestroy(_attr);
             DnnlNative.StreamDestroy(_stream);

@@ -129,6 +129,13 @@ internal sealed unsafe class DnnlPlanBuilder : IDisposable
         _main.Add(CreatePrimitive(primitiveDesc, args));
     }
 
+    /// <summary>A reorder between two memories as the plan's main primitive (a layout conversion on its own).</summary>
+    public void MainReorder(int from, in DnnlMemoryDesc fromDesc, int to, in DnnlMemoryDesc toDesc)
+    {
+        _implementation = "reorder";
+        _main.Add(Reorder(from, fromDesc, to, toDesc));
+    }
+
     private (nint, DnnlExecArg[]) Reorder(int from, in DnnlMemoryDesc fromDesc, int to, in DnnlMemoryDesc toDesc)
     {
         nint pd = DnnlNative.ReorderPrimitiveDescCreate(fromDesc, toDesc, _engine, _attr);
