@@ -99,6 +99,15 @@ public class ChannelBlocksTests
             [R(3, 1, 18, 5, 6), R(4, 3, 18, 3, 3), R(5, 3)]);
 
     [Fact]
+    public void Blocked_output_convolutions_in_float64_pass_finite_differences()
+    {
+        GradCheck.Check(t => Ops.FromChannelBlocks(Ops.Conv2d(t[0], t[1], t[2], 1, ConvPadding.Same, ActivationLayout.Planar, ActivationLayout.Blocked), 3),
+            [R(6, 2, 2, 5, 4), R(7, 3, 2, 3, 3), R(8, 3)]);
+        GradCheck.Check(t => Ops.FromChannelBlocks(Ops.Conv2d(Ops.ToChannelBlocks(t[0]), t[1], null, 2, ConvPadding.Same, ActivationLayout.Blocked, ActivationLayout.Blocked), 17),
+            [R(11, 1, 3, 5, 5), R(12, 17, 3, 3, 3)]);
+    }
+
+    [Fact]
     public void PReluBlocked_matches_the_definition_and_its_gradients()
     {
         // 20 channels: one full block and one with 12 padding lanes; mixed signs, weights of both signs.
