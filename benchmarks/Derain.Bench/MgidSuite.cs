@@ -29,9 +29,36 @@ public static class MgidSuite
     {
         Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads (PyTorch {threads} threads); target: Derain time ≤ 0.7 × PyTorch");
         Console.WriteLine($"{"row",-34} {"derain ms",10} {"torch ms",10} {"ratio",7} {"derain /s",10} {"torch /s",9}  unit");
-        var results = new SideBySide("torch_mgid.py", threads, seconds, [Checkpoint()]).Run(Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList(), r =>
+        var sides = new SideBySide("torch_mgid.py", threads, seconds, [Checkpoint()]);
+        var results = sides.Run(Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList(), r =>
             Console.WriteLine($"{r.Name,-34} {r.DerainMs,10:F1} {r.TorchMs,10:F1} {r.Ratio,7:F2} {r.DerainPerSecond,10:F2} {r.TorchPerSecond,9:F2}  {(r.Name.Contains("train", StringComparison.Ordinal) ? "pairs" : "images")}"));
+        // Each side is one process for all rows, so with both rows the peak is the larger row's (the training row's).
+        double derainPeak = SideBySide.StatusMiB("/proc/self/status", "VmHWM");
+        Console.WriteLine($"peak resident (VmHWM, MiB): derain {derainPeak:F0}, torch {sides.TorchPeakMiB:F0}, ratio {derainPeak / sides.TorchPeakMiB:F2}");
         if (json is not null) SideBySide.WriteJson(json, results);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>./bench mgid-steps [--only TEXT] [--steps N]</c>: Derain alone, each row's action called N times (default 3)
+    /// in this process, printing each call's time and the peak resident size so far — for memory work without the
+    /// PyTorch side's minutes.
+    /// </summary>
+    public static int Steps(int steps, string? only)
+    {
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; resident MiB (VmRSS now, VmHWM peak so far)");
+        foreach (var row in Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            var run = row.Setup();
+            Console.WriteLine($"{row.Name}: before the first call RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"):F0}");
+            for (int i = 0; i < steps; i++)
+            {
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                run();
+                double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}");
+            }
+        }
         return 0;
     }
 
