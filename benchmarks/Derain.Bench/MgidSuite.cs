@@ -46,6 +46,14 @@ public static class MgidSuite
     /// </summary>
     public static int Steps(int steps, string? only)
     {
+        // DERAIN_CONV_FORWARD=direct|winograd|auto overrides the per-layer forward algorithm (for comparisons).
+        if (Environment.GetEnvironmentVariable("DERAIN_CONV_FORWARD") is { Length: > 0 } forced && KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels dnnl)
+            dnnl.ForwardAlgorithm = forced switch
+            {
+                "direct" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionDirect,
+                "winograd" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionWinograd,
+                _ => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionAuto,
+            };
         Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; resident MiB (VmRSS now, VmHWM peak so far)");
         foreach (var row in Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)))
         {
@@ -53,10 +61,11 @@ public static class MgidSuite
             Console.WriteLine($"{row.Name}: before the first call RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"):F0}");
             for (int i = 0; i < steps; i++)
             {
+                Derain.Tensors.Memory.BufferPool.ResetPeak();
                 long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 run();
                 double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}");
+                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakRentedBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}");
             }
         }
         return 0;

@@ -62,6 +62,50 @@ public sealed class BatchNorm : Layer
         }
         return Ops.BatchNorm(x, RunningMean, RunningVar, Weight?.Data, Bias?.Data, Training, _momentum, _eps);
     }
+
+    /// <summary>
+    /// The weight and bias of a convolution (<paramref name="convWeight"/> [Cout, …], optional <paramref name="convBias"/>
+    /// [Cout]) followed by this layer in evaluation mode, as one convolution: w·s and (b − running_mean)·s + β with
+    /// s = γ/√(running_var + eps) per output channel (γ = 1, β = 0 without affine), computed in float64 and returned in
+    /// the weight's dtype. The caller owns both results.
+    /// </summary>
+    public (Tensor Weight, Tensor Bias) FoldIntoConvolution(Tensor convWeight, Tensor? convBias)
+    {
+        int c = convWeight.Size(0);
+        if (RunningMean.Data.NumElements != c)
+            throw new ArgumentException($"BatchNorm over {RunningMean.Data.NumElements} channels cannot follow a convolution with {c} output channels (weight {convWeight.Shape}).");
+        var mean = RunningMean.Data.ToDoubleArray();
+        var variance = RunningVar.Data.ToDoubleArray();
+        var gamma = Weight?.Data.ToDoubleArray();
+        var beta = Bias?.Data.ToDoubleArray();
+        var b0 = convBias?.ToDoubleArray();
+        var w = convWeight.ToDoubleArray();
+        int per = w.Length / c;
+        var bias = new double[c];
+        for (int o = 0; o < c; o++)
+        {
+            double scale = (gamma is null ? 1.0 : gamma[o]) / Math.Sqrt(variance[o] + _eps);
+            for (int i = o * per; i < (o + 1) * per; i++) w[i] *= scale;
+            bias[o] = ((b0 is null ? 0.0 : b0[o]) - mean[o]) * scale + (beta is null ? 0.0 : beta[o]);
+        }
+        using var wd = Tensor.FromArray(w, convWeight.Shape.ToArray());
+        using var bd = Tensor.FromArray(bias, c);
+        return (wd.To(convWeight.DType), bd.To(convWeight.DType));
+    }
+
+    /// <summary>
+    /// relu(Forward(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>): the same values, gradients and running-statistics
+    /// update as this layer followed by torch.nn.ReLU, without storing the normalised tensor before the ReLU.
+    /// </summary>
+    public Tensor ForwardRelu(Tensor x)
+    {
+        if (Training)
+        {
+            NumBatchesTracked.Data.AsSpan()[0] += 1;
+            NumBatchesTracked.Data.MarkModified();
+        }
+        return Ops.BatchNormRelu(x, RunningMean, RunningVar, Weight?.Data, Bias?.Data, Training, _momentum, _eps);
+    }
 }
 
 /// <summary>torch.nn.InstanceNorm2d: per-sample, per-channel normalisation (no affine and no running statistics by default).</summary>

@@ -8,6 +8,10 @@ public partial interface IKernels
     void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>y = max(conv(x, w) + bias, 0): <see cref="ConvForward"/> with a ReLU applied to its output (inference only: no backward).</summary>
+    void ConvReluForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>dx = the adjoint of conv(·, w) applied to dy (also the forward of a transposed conv); dx is overwritten.</summary>
     void ConvBackwardData<T>(ConvGeometry g, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>;

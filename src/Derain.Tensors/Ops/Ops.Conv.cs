@@ -20,6 +20,28 @@ public static partial class Ops
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
         => Conv("Conv2d", 2, x, weight, bias, stride, padding, dilation, groups);
 
+    /// <summary>
+    /// relu(conv2d(x, weight, bias, …)) (no PyTorch counterpart; what torch.fx / oneDNN graph fusion produces). Without
+    /// gradient recording the ReLU runs inside the convolution (a oneDNN post-op), so the output is written once instead
+    /// of being read and written again by a separate ReLU; with recording it is <c>Relu(Conv2d(…))</c>.
+    /// </summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
+        => Conv2dRelu(x, weight, bias, [stride, stride], padding, [dilation, dilation], groups);
+
+    /// <summary><see cref="Conv2dRelu(Tensor, Tensor, Tensor?, int, ConvPadding, int, int)"/> with stride and dilation per dimension.</summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
+    {
+        if (GradNode.WillRecord(x, weight, bias)) return Relu(Conv2d(x, weight, bias, stride, padding, dilation, groups));
+        var g = ConvGeometryFor("Conv2dRelu", 2, x, weight, bias, stride, padding, dilation, groups);
+        var y = Tensor.Empty(new Shape([g.N, g.OutChannels, .. g.OutSize]), x.DType);
+        var k = KernelBackend.For(x.DType);
+        if (x.DType == DType.Float32)
+            k.ConvReluForward<float>(g, x.Span<float>(), weight.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>());
+        else
+            k.ConvReluForward<double>(g, x.Span<double>(), weight.Span<double>(), bias is null ? default : bias.Span<double>(), y.Span<double>());
+        return y;
+    }
+
     /// <summary>torch.nn.functional.conv3d: x [N, Cin, D, H, W], weight [Cout, Cin/groups, kd, kh, kw], optional bias [Cout].</summary>
     public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
         => Conv("Conv3d", 3, x, weight, bias, [stride, stride, stride], padding, [dilation, dilation, dilation], groups);

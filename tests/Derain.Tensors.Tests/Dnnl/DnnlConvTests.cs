@@ -259,6 +259,55 @@ public class DnnlConvTests
         AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, $"{impl} bias gradient");
     }
 
+    /// <summary>
+    /// The default forward algorithm is Winograd (jit_wino_4x3) on a 3×3 64-channel layer with a 64×64 plane, and its
+    /// output, with and without the fused ReLU post-op, matches the float64 loops. F(4×4, 3×3) transforms round
+    /// more than the direct sum, so the bound is the weight-gradient one (1e-4 of the output scale).
+    /// </summary>
+    [Fact]
+    public void Default_forward_is_winograd_on_large_3x3_layers_and_matches_reference()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(1, 64, 64, 1, [64, 64], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        var x = TestData.Uniform(g.InChannels * g.InPlane, 30);
+        var w = TestData.Uniform(g.OutChannels * g.InChannels * g.KernelPlane, 31);
+        var b = TestData.Uniform(g.OutChannels, 32);
+        var expected = NaiveConv.Forward(g, x, w, b);
+
+        var y = Poisoned(expected.Length);
+        k.ConvForward<float>(g, x, w, b, y);
+        string impl = k.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true) ?? "";
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Contains("wino", impl);
+        AssertClose(expected, y, WeightTol, $"{impl} forward");
+
+        var yr = Poisoned(expected.Length);
+        k.ConvReluForward<float>(g, x, w, b, yr);
+        AssertClose([.. expected.Select(v => Math.Max(v, 0))], yr, WeightTol, $"{impl} forward with ReLU post-op");
+        Assert.DoesNotContain(yr, v => v < 0);
+    }
+
+    /// <summary>The fused convolution + ReLU on the direct kernels (and on the plain 1×1 path) against the float64 loops.</summary>
+    [Theory]
+    [InlineData("2d 3x3 pad1")]
+    [InlineData("2d rgb in 3->16")]
+    [InlineData("2d 1x1")]
+    [InlineData("2d stride2 asym pad")]
+    public void Conv_relu_forward_matches_reference(string name)
+    {
+        var g = Cases[name].Geometry();
+        var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 33);
+        var w = TestData.Uniform(g.OutChannels * (g.InChannels / g.Groups) * g.KernelPlane, 34);
+        var b = TestData.Uniform(g.OutChannels, 35);
+        var expected = NaiveConv.Forward(g, x, w, b).Select(v => Math.Max(v, 0)).ToArray();
+        var y = Poisoned(expected.Length);
+        Backend.ConvReluForward<float>(g, x, w, b, y);
+        AssertClose(expected, y, ForwardTol, $"{name} oneDNN conv + ReLU");
+        var managed = Poisoned(expected.Length);
+        new Derain.Tensors.Kernels.Managed.ManagedKernels().ConvReluForward<float>(g, x, w, b, managed);
+        AssertClose(expected, managed, ForwardTol, $"{name} managed conv + ReLU");
+    }
+
     [Fact]
     public void Second_call_with_the_same_geometry_creates_no_primitive()
     {

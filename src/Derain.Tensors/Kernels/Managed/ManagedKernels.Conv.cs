@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Numerics;
 using Derain.Tensors.Kernels.Managed.Conv;
 
@@ -5,6 +6,14 @@ namespace Derain.Tensors.Kernels.Managed;
 
 public partial class ManagedKernels
 {
+    /// <inheritdoc/>
+    public virtual void ConvReluForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ConvForward(g, x, w, bias, y);
+        TensorPrimitives.Max(y, T.Zero, y);
+    }
+
     /// <inheritdoc/>
     public virtual unsafe void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
