@@ -1,6 +1,7 @@
 using Derain.NN.Layers;
 using Derain.NN.Modules;
 using Derain.Tensors;
+using Derain.Tensors.Autograd;
 
 namespace Derain.Models.Mgid;
 
@@ -41,6 +42,7 @@ internal static class MgidBlocks
     /// </summary>
     public static Tensor Run(Sequential block, Tensor x)
     {
+        if (!GradMode.IsEnabled && !block.Training && RunChain(block, x) is { } chained) return chained;
         var layers = block.Layers;
         var t = x;
         for (int i = 0; i < layers.Count; i++)
@@ -61,6 +63,56 @@ internal static class MgidBlocks
             t = next;
         }
         return t;
+    }
+
+    /// <summary>
+    /// Inference (no recording, evaluation mode): the block's leading conv (→ BatchNorm) (→ ReLU) layers as one
+    /// <see cref="Ops.Conv2dChain"/>, each BatchNorm folded into its convolution (<see cref="BatchNorm.FoldIntoConvolution"/>)
+    /// and each ReLU a post-op, so that oneDNN keeps the activations between them in its blocked layout; the remaining
+    /// layers (Gen's Tanh) follow. Every MGID convolution is 3×3 with stride 1 and padding 1 (the constructors above).
+    /// Null when the block does not start with a convolution (Upsample's transposed one) or a layer is in training mode.
+    /// </summary>
+    private static Tensor? RunChain(Sequential block, Tensor x)
+    {
+        var layers = block.Layers;
+        var stages = new List<(Tensor Weight, Tensor? Bias, int Padding, bool Relu)>();
+        var folded = new List<Tensor>();
+        int i = 0;
+        try
+        {
+            while (i < layers.Count && layers[i] is ConvNd { SpatialRank: 2, Groups: 1 } conv)
+            {
+                if (conv.Training) return null;
+                Tensor w = conv.Weight;
+                Tensor? b = conv.Bias?.Data;
+                i++;
+                if (i < layers.Count && layers[i] is BatchNorm bn)
+                {
+                    if (bn.Training) return null;
+                    (w, var fb) = bn.FoldIntoConvolution(w, b);
+                    b = fb;
+                    folded.Add(w);
+                    folded.Add(fb);
+                    i++;
+                }
+                bool relu = i < layers.Count && layers[i] is Relu;
+                if (relu) i++;
+                stages.Add((w, b, 1, relu));
+            }
+            if (stages.Count == 0) return null;
+            var t = Ops.Conv2dChain(x, [.. stages]);
+            for (; i < layers.Count; i++)
+            {
+                var next = layers[i].Forward(t);
+                t.Dispose();
+                t = next;
+            }
+            return t;
+        }
+        finally
+        {
+            foreach (var f in folded) f.Dispose();
+        }
     }
 
     /// <summary>Disposes a tensor the caller no longer needs, in training as in inference (see <see cref="Run"/>).</summary>

@@ -50,7 +50,7 @@ public sealed class ConvNd : Layer
     /// <summary>
     /// relu(batchNorm(conv(x))) for a 2-D convolution followed by <paramref name="batchNorm"/> and a ReLU. In evaluation
     /// mode without gradient recording the normalisation is folded into the convolution (w·γ/√(var + eps) per output
-    /// channel, bias (b − mean)·γ/√(var + eps) + β, computed in float64) and the ReLU runs inside it
+    /// channel, bias (b − mean)·γ/√(var + eps) + β) and the ReLU runs inside it
     /// (<see cref="Ops.Conv2dRelu(Tensor, Tensor, Tensor?, int[], ConvPadding, int[], int)"/>): one pass over the output
     /// instead of three. Equal to the unfused layers up to float32 rounding of the folded weights; otherwise (training,
     /// recording, other ranks) it runs them as they are, with <see cref="BatchNorm.ForwardRelu"/>.

@@ -66,31 +66,27 @@ public sealed class BatchNorm : Layer
     /// <summary>
     /// The weight and bias of a convolution (<paramref name="convWeight"/> [Cout, …], optional <paramref name="convBias"/>
     /// [Cout]) followed by this layer in evaluation mode, as one convolution: w·s and (b − running_mean)·s + β with
-    /// s = γ/√(running_var + eps) per output channel (γ = 1, β = 0 without affine), computed in float64 and returned in
-    /// the weight's dtype. The caller owns both results.
+    /// s = γ/√(running_var + eps) per output channel (γ = 1, β = 0 without affine), in the weight's dtype with pooled
+    /// tensors (inference folds every call, so no per-call arrays). Not recorded; the caller owns both results.
     /// </summary>
     public (Tensor Weight, Tensor Bias) FoldIntoConvolution(Tensor convWeight, Tensor? convBias)
     {
         int c = convWeight.Size(0);
         if (RunningMean.Data.NumElements != c)
             throw new ArgumentException($"BatchNorm over {RunningMean.Data.NumElements} channels cannot follow a convolution with {c} output channels (weight {convWeight.Shape}).");
-        var mean = RunningMean.Data.ToDoubleArray();
-        var variance = RunningVar.Data.ToDoubleArray();
-        var gamma = Weight?.Data.ToDoubleArray();
-        var beta = Bias?.Data.ToDoubleArray();
-        var b0 = convBias?.ToDoubleArray();
-        var w = convWeight.ToDoubleArray();
-        int per = w.Length / c;
-        var bias = new double[c];
-        for (int o = 0; o < c; o++)
-        {
-            double scale = (gamma is null ? 1.0 : gamma[o]) / Math.Sqrt(variance[o] + _eps);
-            for (int i = o * per; i < (o + 1) * per; i++) w[i] *= scale;
-            bias[o] = ((b0 is null ? 0.0 : b0[o]) - mean[o]) * scale + (beta is null ? 0.0 : beta[o]);
-        }
-        using var wd = Tensor.FromArray(w, convWeight.Shape.ToArray());
-        using var bd = Tensor.FromArray(bias, c);
-        return (wd.To(convWeight.DType), bd.To(convWeight.DType));
+        using var noGrad = Derain.Tensors.Autograd.GradMode.NoGrad();
+        using var scope = TensorScope.Begin();
+        var scale = Ops.Div(Weight is null ? Tensor.Ones(new Shape(c), convWeight.DType) : Weight.Data, Ops.Sqrt(Ops.Add(RunningVar.Data, _eps)));
+        var shape = new int[convWeight.Rank];
+        Array.Fill(shape, 1);
+        shape[0] = c;
+        var weight = Ops.Mul(convWeight, Ops.Reshape(scale, shape));
+        var shifted = convBias is null ? Ops.Neg(RunningMean.Data) : Ops.Sub(convBias, RunningMean.Data);
+        var bias = Ops.Mul(shifted, scale);
+        if (Bias is not null) bias = Ops.Add(bias, Bias.Data);
+        TensorScope.Detach(weight);
+        TensorScope.Detach(bias);
+        return (weight, bias);
     }
 
     /// <summary>

@@ -304,8 +304,42 @@ public class DnnlConvTests
         Backend.ConvReluForward<float>(g, x, w, b, y);
         AssertClose(expected, y, ForwardTol, $"{name} oneDNN conv + ReLU");
         var managed = Poisoned(expected.Length);
-        new Derain.Tensors.Kernels.Managed.ManagedKernels().ConvReluForward<float>(g, x, w, b, managed);
+        Derain.Tensors.Kernels.Managed.ManagedKernels.Instance.ConvReluForward<float>(g, x, w, b, managed);
         AssertClose(expected, managed, ForwardTol, $"{name} managed conv + ReLU");
+    }
+
+    /// <summary>
+    /// A chain of three convolutions (RGB in → 64 → 64 with ReLU post-ops → 3 without, the last two at a Winograd-sized
+    /// plane) in one oneDNN plan, intermediates kept blocked, against the float64 loops applied stage by stage to the
+    /// float64 intermediates; and the managed chain against the same reference.
+    /// </summary>
+    [Fact]
+    public void Conv_chain_matches_stage_by_stage_reference()
+    {
+        ConvGeometry G(int cin, int cout) => new ConvCase(1, cin, cout, 1, [64, 64], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        ConvGeometry[] stages = [G(3, 64), G(64, 64), G(64, 3)];
+        bool[] relu = [true, true, false];
+        bool[] bias = [true, false, true];
+        var x = TestData.Uniform(3 * 64 * 64, 40);
+        var parameters = new List<float>();
+        double[] reference = [.. x.Select(v => (double)v)];
+        for (int k = 0; k < stages.Length; k++)
+        {
+            var g = stages[k];
+            var w = TestData.Uniform(g.OutChannels * g.InChannels * 9, 41 + k);
+            var b = bias[k] ? TestData.Uniform(g.OutChannels, 51 + k) : null;
+            parameters.AddRange(w);
+            if (b is not null) parameters.AddRange(b);
+            // The float64 reference takes float32 inputs; stage k's input is rounded to float32 as the chain stores it.
+            var y = NaiveConv.Forward(g, [.. reference.Select(v => (float)v)], w, b);
+            reference = relu[k] ? [.. y.Select(v => Math.Max(v, 0))] : y;
+        }
+        var got = Poisoned(3 * 64 * 64);
+        Backend.ConvChainForward<float>(stages, relu, bias, parameters.ToArray(), x, got);
+        AssertClose(reference, got, WeightTol, "oneDNN chain");
+        var managed = Poisoned(got.Length);
+        Derain.Tensors.Kernels.Managed.ManagedKernels.Instance.ConvChainForward<float>(stages, relu, bias, parameters.ToArray(), x, managed);
+        AssertClose(reference, managed, ForwardTol, "managed chain");
     }
 
     [Fact]

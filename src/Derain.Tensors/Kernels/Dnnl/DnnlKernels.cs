@@ -121,6 +121,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
         lock (Gate)
         {
             _convPlans.Clear();
+            _chainPlans.Clear();
             _matmulPlans.Clear();
         }
     }
@@ -136,6 +137,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
             if (_disposed) return;
             _disposed = true;
             _convPlans.Dispose();
+            _chainPlans.Dispose();
             _matmulPlans.Dispose();
             _workspace.Dispose();
             DnnlNative.PrimitiveAttrDestroy(_attr);

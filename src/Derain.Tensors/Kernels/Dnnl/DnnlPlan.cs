@@ -129,6 +129,9 @@ internal sealed unsafe class DnnlPlanBuilder : IDisposable
         _main.Add(CreatePrimitive(primitiveDesc, args));
     }
 
+    /// <summary>A reorder between two memories of this plan that runs in order with the main primitives (between two of them).</summary>
+    public void MainReorder(int from, in DnnlMemoryDesc fromDesc, int to, in DnnlMemoryDesc toDesc) => _main.Add(Reorder(from, fromDesc, to, toDesc));
+
     private (nint, DnnlExecArg[]) Reorder(int from, in DnnlMemoryDesc fromDesc, int to, in DnnlMemoryDesc toDesc)
     {
         nint pd = DnnlNative.ReorderPrimitiveDescCreate(fromDesc, toDesc, _engine, _attr);
