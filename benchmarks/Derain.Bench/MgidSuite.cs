@@ -65,7 +65,7 @@ public static class MgidSuite
                 long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 run();
                 double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakRentedBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}");
+                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakRentedBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}{Extra()}");
             }
         }
         return 0;
@@ -78,6 +78,14 @@ public static class MgidSuite
         if (!File.Exists(path))
             throw new FileNotFoundException($"The MGID checkpoint fixture is missing: {path}. The benchmark expects ../shared beside the repository.", path);
         return path;
+    }
+
+    /// <summary>oneDNN's shared workspace and the GC's large- and pinned-object heaps after the last collection, MiB.</summary>
+    private static string Extra()
+    {
+        var info = GC.GetGCMemoryInfo();
+        string dnnl = KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels k ? $", oneDNN workspace {k.WorkspaceBytes / 1048576.0:F0}" : "";
+        return $"{dnnl}, LOH {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F0}, POH {info.GenerationInfo[4].SizeAfterBytes / 1048576.0:F0}";
     }
 
     private static Action Inference()
