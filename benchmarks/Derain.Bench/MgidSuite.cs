@@ -29,9 +29,45 @@ public static class MgidSuite
     {
         Console.WriteLine($"backend {KernelBackend.Float32.Name}, {threads} threads (PyTorch {threads} threads); target: Derain time ≤ 0.7 × PyTorch");
         Console.WriteLine($"{"row",-34} {"derain ms",10} {"torch ms",10} {"ratio",7} {"derain /s",10} {"torch /s",9}  unit");
-        var results = new SideBySide("torch_mgid.py", threads, seconds, [Checkpoint()]).Run(Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList(), r =>
+        var sides = new SideBySide("torch_mgid.py", threads, seconds, [Checkpoint()]);
+        var results = sides.Run(Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList(), r =>
             Console.WriteLine($"{r.Name,-34} {r.DerainMs,10:F1} {r.TorchMs,10:F1} {r.Ratio,7:F2} {r.DerainPerSecond,10:F2} {r.TorchPerSecond,9:F2}  {(r.Name.Contains("train", StringComparison.Ordinal) ? "pairs" : "images")}"));
+        // Each side is one process for all rows, so with both rows the peak is the larger row's (the training row's).
+        double derainPeak = SideBySide.StatusMiB("/proc/self/status", "VmHWM");
+        Console.WriteLine($"peak resident (VmHWM, MiB): derain {derainPeak:F0}, torch {sides.TorchPeakMiB:F0}, ratio {derainPeak / sides.TorchPeakMiB:F2}");
         if (json is not null) SideBySide.WriteJson(json, results);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>./bench mgid-steps [--only TEXT] [--steps N]</c>: Derain alone, each row's action called N times (default 3)
+    /// in this process, printing each call's time and the peak resident size so far — for memory work without the
+    /// PyTorch side's minutes.
+    /// </summary>
+    public static int Steps(int steps, string? only)
+    {
+        // DERAIN_CONV_FORWARD=direct|winograd|auto overrides the per-layer forward algorithm (for comparisons).
+        if (Environment.GetEnvironmentVariable("DERAIN_CONV_FORWARD") is { Length: > 0 } forced && KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels dnnl)
+            dnnl.ForwardAlgorithm = forced switch
+            {
+                "direct" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionDirect,
+                "winograd" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionWinograd,
+                _ => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionAuto,
+            };
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; resident MiB (VmRSS now, VmHWM peak so far)");
+        foreach (var row in Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            var run = row.Setup();
+            Console.WriteLine($"{row.Name}: before the first call RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"):F0}");
+            for (int i = 0; i < steps; i++)
+            {
+                Derain.Tensors.Memory.BufferPool.ResetPeak();
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                run();
+                double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakRentedBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}{Extra()}");
+            }
+        }
         return 0;
     }
 
@@ -42,6 +78,14 @@ public static class MgidSuite
         if (!File.Exists(path))
             throw new FileNotFoundException($"The MGID checkpoint fixture is missing: {path}. The benchmark expects ../shared beside the repository.", path);
         return path;
+    }
+
+    /// <summary>oneDNN's shared workspace and the GC's large- and pinned-object heaps after the last collection, MiB.</summary>
+    private static string Extra()
+    {
+        var info = GC.GetGCMemoryInfo();
+        string dnnl = KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels k ? $", oneDNN workspace {k.WorkspaceBytes / 1048576.0:F0}" : "";
+        return $"{dnnl}, LOH {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F0}, POH {info.GenerationInfo[4].SizeAfterBytes / 1048576.0:F0}";
     }
 
     private static Action Inference()

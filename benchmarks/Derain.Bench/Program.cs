@@ -11,7 +11,8 @@ namespace Derain.Bench;
 /// step, Derain against the PyTorch reference in tools/eevrsr (<see cref="EevrsrSuite"/>);
 /// <c>./bench eevrsr --profile STEPS</c>: the per-op profile of that training step (<see cref="EevrsrSuite.Profile"/>);
 /// <c>./bench convprobe [--steps REPS]</c>: its convolutions under oneDNN plan variants (<see cref="ConvProbe"/>);
-/// <c>./bench mgid</c>: MGID inference at 512×512 and one training step (batch 8 of 2×256² pairs) against tools/mgid (<see cref="MgidSuite"/>);
+/// <c>./bench mgid</c>: MGID inference at 512×512 and one training step (batch 8 of 2×256² pairs) against tools/mgid (<see cref="MgidSuite"/>),
+/// with each side's peak resident size; <c>./bench mgid-steps [--only TEXT] [--steps N]</c>: Derain's side alone, call by call;
 /// <c>./bench vimpnet [--threads N] [--warmup N] [--only TEXT]</c>: ViMP-Net time and peak memory against tools/vimpnet
 /// (<see cref="VimpnetSuite"/>; it re-invokes this program as <c>vimpnet-row ROW WEIGHTS WARMUPS</c> per row).
 /// </summary>
@@ -21,7 +22,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench vimpnet [--threads N] [--warmup N] [--only TEXT]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench mgid-steps [--only TEXT] [--steps N] [--threads N] | ./bench vimpnet [--threads N] [--warmup N] [--only TEXT]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
@@ -50,12 +51,13 @@ public static class Program
         if (args[0] == "convprobe") return ConvProbe.Run(args.Contains("--steps") ? steps : 5);
         if (args[0] == "eevrsr" && profile > 0) return EevrsrSuite.Profile(profile);
         if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
+        if (args[0] == "mgid-steps") return MgidSuite.Steps(args.Contains("--steps") ? steps : 3, only);
         if (args[0] == "mgid") return MgidSuite.Run(threads, seconds, json, only);
         if (args[0] == "vimpnet") return VimpnetSuite.Run(threads, warmups, only);
         if (args[0] == "vimpnet-row") return VimpnetSuite.RunRow(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
         if (args[0] != "ops")
         {
-            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, convprobe, mgid, vimpnet)");
+            Console.Error.WriteLine($"bench: unknown suite '{args[0]}' (known: ops, memory, eevrsr, convprobe, mgid, mgid-steps, vimpnet)");
             return 2;
         }
         var rows = OpsSuite.Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)).ToList();

@@ -42,9 +42,22 @@ public sealed class SideBySide(string torchScript, int threads, double minSecond
             results.Add(r);
             onRow?.Invoke(r);
         }
+        TorchPeakMiB = StatusMiB($"/proc/{torch.Id}/status", "VmHWM");
         torch.StandardInput.Close();
         torch.WaitForExit(10_000);
         return results;
+    }
+
+    /// <summary>The PyTorch process's peak resident size (VmHWM) at the end of <see cref="Run"/>, in MiB.</summary>
+    public double TorchPeakMiB { get; private set; } = double.NaN;
+
+    /// <summary>A memory field of a /proc/…/status file (VmHWM, VmRSS, …) in MiB; NaN if absent.</summary>
+    public static double StatusMiB(string statusFile, string field)
+    {
+        foreach (var line in File.ReadLines(statusFile))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return double.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+        return double.NaN;
     }
 
     /// <summary>

@@ -3,6 +3,8 @@ tools/mgid/mgid_torch.py, timed with the shared serve() protocol of tools/bench/
 
 argv: threads, then an MGID checkpoint saved as the official Train.py saves it (the C# side passes
 ../shared/fixtures/mgid/random/mgid_model_00000.pth). Inputs are uniform random BGR in [-1, 1].
+`torch_mgid.py THREADS CHECKPOINT steps ROW N` calls one row N times and prints each call's time and peak resident
+size (the counterpart of `./bench mgid-steps`, for the training row, whose medians take longer than a quiet run may).
 
 The training row is one Train.py iteration: the pair forward in training mode (frame 1 with the memory, frame 2 with
 the memory frame 1 left), the full loss L1(d1,d2) + L1(d1,r2) + L1(r1,d2) + L1(d2+s1,r1) + L1(d1+s2,r2)
@@ -107,8 +109,32 @@ def training_step():
 ROWS = {"mgid_infer_512x512": inference, "mgid_train_b8_2x256x256": training_step}
 
 
+def steps(row, count):
+    """The PyTorch counterpart of `./bench mgid-steps`: one row's action called `count` times in this process, printing
+    each call's time and the resident size now and at its peak (VmRSS, VmHWM of /proc/self/status, MiB)."""
+    def status(field):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+    import time
+    run = ROWS[row]()
+    print(f"{row}: before the first call RSS {status('VmRSS'):.0f}", flush=True)
+    for i in range(count):
+        t0 = time.perf_counter()
+        run()
+        ms = (time.perf_counter() - t0) * 1000
+        print(f"  call {i + 1}: {ms:9.1f} ms  RSS {status('VmRSS'):7.0f}  HWM {status('VmHWM'):7.0f}", flush=True)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "check":
         sys.exit(check())
+    if len(sys.argv) >= 6 and sys.argv[3] == "steps":
+        # argv: threads, checkpoint, "steps", row, count (run with LD_PRELOAD of tcmalloc, as ./bench does)
+        torch.set_num_threads(int(sys.argv[1]))
+        steps(sys.argv[4], int(sys.argv[5]))
+        sys.exit(0)
     from torch_ops import serve  # noqa: E402  (also sets the thread count from argv[1])
     serve(ROWS)

@@ -1,7 +1,7 @@
-using Derain.Models.Common;
 using Derain.NN.Layers;
 using Derain.NN.Modules;
 using Derain.Tensors;
+using Derain.Tensors.Autograd;
 
 namespace Derain.Models.Mgid;
 
@@ -31,8 +31,92 @@ internal static class MgidBlocks
         ConvNd.Conv2d(width, width, 3, g, padding: 1), new BatchNorm(width), new Relu(),
         ConvNd.Conv2d(width, outChannels, 3, g, padding: 1), new Tanh());
 
-    /// <summary>Runs a block, freeing its intermediates at once when no graph is recorded.</summary>
-    public static Tensor Run(Layer block, Tensor x) => Intermediates.Release(() => block.Forward(x));
+    /// <summary>
+    /// Runs a block layer by layer with each conv → BatchNorm → ReLU run as one op (<see cref="ConvNd.ForwardBatchNormRelu"/>:
+    /// in inference the normalisation folded into the convolution and the ReLU a oneDNN post-op) and any other
+    /// BatchNorm → ReLU pair fused (<see cref="BatchNorm.ForwardRelu"/>: the same values and gradients, without the
+    /// normalised tensor before the ReLU), disposing every intermediate as soon as
+    /// the next layer has consumed it. This holds in training too: a recorded op keeps its own alias of whatever its
+    /// backward pass reads, so disposing only frees the outputs no backward pass needs (as PyTorch frees unreferenced
+    /// tensors), instead of keeping every activation of the step alive until its scope ends.
+    /// </summary>
+    public static Tensor Run(Sequential block, Tensor x)
+    {
+        if (!GradMode.IsEnabled && !block.Training && RunChain(block, x) is { } chained) return chained;
+        var layers = block.Layers;
+        var t = x;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            Tensor next;
+            if (layers[i] is ConvNd conv && i + 2 < layers.Count && layers[i + 1] is BatchNorm convBn && layers[i + 2] is Relu)
+            {
+                next = conv.ForwardBatchNormRelu(convBn, t);
+                i += 2;
+            }
+            else if (layers[i] is BatchNorm bn && i + 1 < layers.Count && layers[i + 1] is Relu)
+            {
+                next = bn.ForwardRelu(t);
+                i++;
+            }
+            else next = layers[i].Forward(t);
+            if (!ReferenceEquals(t, x)) t.Dispose();
+            t = next;
+        }
+        return t;
+    }
+
+    /// <summary>
+    /// Inference (no recording, evaluation mode): the block's leading conv (→ BatchNorm) (→ ReLU) layers as one
+    /// <see cref="Ops.Conv2dChain"/>, each BatchNorm folded into its convolution (<see cref="BatchNorm.FoldIntoConvolution"/>)
+    /// and each ReLU a post-op, so that oneDNN keeps the activations between them in its blocked layout; the remaining
+    /// layers (Gen's Tanh) follow. Every MGID convolution is 3×3 with stride 1 and padding 1 (the constructors above).
+    /// Null when the block does not start with a convolution (Upsample's transposed one) or a layer is in training mode.
+    /// </summary>
+    private static Tensor? RunChain(Sequential block, Tensor x)
+    {
+        var layers = block.Layers;
+        var stages = new List<(Tensor Weight, Tensor? Bias, int Padding, bool Relu)>();
+        var folded = new List<Tensor>();
+        int i = 0;
+        try
+        {
+            while (i < layers.Count && layers[i] is ConvNd { SpatialRank: 2, Groups: 1 } conv)
+            {
+                if (conv.Training) return null;
+                Tensor w = conv.Weight;
+                Tensor? b = conv.Bias?.Data;
+                i++;
+                if (i < layers.Count && layers[i] is BatchNorm bn)
+                {
+                    if (bn.Training) return null;
+                    (w, var fb) = bn.FoldIntoConvolution(w, b);
+                    b = fb;
+                    folded.Add(w);
+                    folded.Add(fb);
+                    i++;
+                }
+                bool relu = i < layers.Count && layers[i] is Relu;
+                if (relu) i++;
+                stages.Add((w, b, 1, relu));
+            }
+            if (stages.Count == 0) return null;
+            var t = Ops.Conv2dChain(x, [.. stages]);
+            for (; i < layers.Count; i++)
+            {
+                var next = layers[i].Forward(t);
+                t.Dispose();
+                t = next;
+            }
+            return t;
+        }
+        finally
+        {
+            foreach (var f in folded) f.Dispose();
+        }
+    }
+
+    /// <summary>Disposes a tensor the caller no longer needs, in training as in inference (see <see cref="Run"/>).</summary>
+    public static void Free(Tensor t) => t.Dispose();
 }
 
 /// <summary>
@@ -59,13 +143,13 @@ public sealed class MgidEncoder : Module
         var x1 = MgidBlocks.Run(_conv1, x);
         var p1 = Ops.MaxPool2d(x1, 2, 2);
         var x2 = MgidBlocks.Run(_conv2, p1);
-        Intermediates.Drop(p1);
+        MgidBlocks.Free(p1);
         var p2 = Ops.MaxPool2d(x2, 2, 2);
         var x3 = MgidBlocks.Run(_conv3, p2);
-        Intermediates.Drop(p2);
+        MgidBlocks.Free(p2);
         var p3 = Ops.MaxPool2d(x3, 2, 2);
         var x4 = MgidBlocks.Run(_conv4, p3);
-        Intermediates.Drop(p3);
+        MgidBlocks.Free(p3);
         return (x1, x2, x3, x4);
     }
 }
@@ -98,22 +182,22 @@ public sealed class MgidDecoder : Module
         t = Stage(_up4, _deconv3, t, x3);
         t = Stage(_up3, _deconv2, t, x2);
         var up = MgidBlocks.Run(_up2, t);
-        Intermediates.Drop(t);
+        MgidBlocks.Free(t);
         var cat = Ops.Concat([x1, up], 1); // official order: skip first, then the upsampled features
-        Intermediates.Drop(up);
+        MgidBlocks.Free(up);
         var output = MgidBlocks.Run(_deconv1, cat);
-        Intermediates.Drop(cat);
+        MgidBlocks.Free(cat);
         return output;
     }
 
     private static Tensor Stage(Sequential upsample, Sequential basic, Tensor t, Tensor skip)
     {
         var up = MgidBlocks.Run(upsample, t);
-        Intermediates.Drop(t);
+        MgidBlocks.Free(t);
         var cat = Ops.Concat([skip, up], 1);
-        Intermediates.Drop(up);
+        MgidBlocks.Free(up);
         var result = MgidBlocks.Run(basic, cat);
-        Intermediates.Drop(cat);
+        MgidBlocks.Free(cat);
         return result;
     }
 }

@@ -1,4 +1,3 @@
-using Derain.Models.Common;
 using Derain.NN.Modules;
 using Derain.Tensors;
 using Derain.Tensors.Autograd;
@@ -90,7 +89,7 @@ public sealed class MgidNet : Module
         var query = queryStatistics is { } stats
             ? Ops.Div(Ops.Sub(x4, Ops.Reshape(stats.Mean, 1, FeatureDim, 1, 1)), Ops.Sqrt(Ops.Add(Ops.Reshape(stats.Variance, 1, FeatureDim, 1, 1), 1e-5)))
             : Ops.InstanceNorm(x4, eps: 1e-5);
-        Intermediates.Drop(x4);
+        MgidBlocks.Free(x4);
         int b = query.Size(0), d = query.Size(1), h = query.Size(2), w = query.Size(3);
 
         var normalised = MgidMemory.Normalize(query, 1);
@@ -103,11 +102,11 @@ public sealed class MgidNet : Module
         var updated = train ? MgidMemory.Update(rows, keys) : keys;
 
         var gen = _decoder.Forward(x1, x2, x3, read);
-        Intermediates.Drop(x1);
-        Intermediates.Drop(x2);
-        Intermediates.Drop(x3);
+        MgidBlocks.Free(x1);
+        MgidBlocks.Free(x2);
+        MgidBlocks.Free(x3);
         var streak = Ops.Tanh(gen); // the official forward applies torch.tanh to Gen's output, which already ends in Tanh
-        Intermediates.Drop(gen);
+        MgidBlocks.Free(gen);
         var derained = Ops.Sub(x, streak);
         return new MgidForward(derained, streak, query, read, updated, gathering, spreading);
     }
@@ -117,9 +116,9 @@ public sealed class MgidNet : Module
     {
         CheckInput(bgrMinus1To1, MemoryItems.Data);
         var (x1, x2, x3, x4) = _encoder.Forward(bgrMinus1To1);
-        Intermediates.Drop(x1);
-        Intermediates.Drop(x2);
-        Intermediates.Drop(x3);
+        MgidBlocks.Free(x1);
+        MgidBlocks.Free(x2);
+        MgidBlocks.Free(x3);
         return x4;
     }
 

@@ -62,6 +62,46 @@ public sealed class BatchNorm : Layer
         }
         return Ops.BatchNorm(x, RunningMean, RunningVar, Weight?.Data, Bias?.Data, Training, _momentum, _eps);
     }
+
+    /// <summary>
+    /// The weight and bias of a convolution (<paramref name="convWeight"/> [Cout, …], optional <paramref name="convBias"/>
+    /// [Cout]) followed by this layer in evaluation mode, as one convolution: w·s and (b − running_mean)·s + β with
+    /// s = γ/√(running_var + eps) per output channel (γ = 1, β = 0 without affine), in the weight's dtype with pooled
+    /// tensors (inference folds every call, so no per-call arrays). Not recorded; the caller owns both results.
+    /// </summary>
+    public (Tensor Weight, Tensor Bias) FoldIntoConvolution(Tensor convWeight, Tensor? convBias)
+    {
+        int c = convWeight.Size(0);
+        if (RunningMean.Data.NumElements != c)
+            throw new ArgumentException($"BatchNorm over {RunningMean.Data.NumElements} channels cannot follow a convolution with {c} output channels (weight {convWeight.Shape}).");
+        using var noGrad = Derain.Tensors.Autograd.GradMode.NoGrad();
+        using var scope = TensorScope.Begin();
+        var scale = Ops.Div(Weight is null ? Tensor.Ones(new Shape(c), convWeight.DType) : Weight.Data, Ops.Sqrt(Ops.Add(RunningVar.Data, _eps)));
+        var shape = new int[convWeight.Rank];
+        Array.Fill(shape, 1);
+        shape[0] = c;
+        var weight = Ops.Mul(convWeight, Ops.Reshape(scale, shape));
+        var shifted = convBias is null ? Ops.Neg(RunningMean.Data) : Ops.Sub(convBias, RunningMean.Data);
+        var bias = Ops.Mul(shifted, scale);
+        if (Bias is not null) bias = Ops.Add(bias, Bias.Data);
+        TensorScope.Detach(weight);
+        TensorScope.Detach(bias);
+        return (weight, bias);
+    }
+
+    /// <summary>
+    /// relu(Forward(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>): the same values, gradients and running-statistics
+    /// update as this layer followed by torch.nn.ReLU, without storing the normalised tensor before the ReLU.
+    /// </summary>
+    public Tensor ForwardRelu(Tensor x)
+    {
+        if (Training)
+        {
+            NumBatchesTracked.Data.AsSpan()[0] += 1;
+            NumBatchesTracked.Data.MarkModified();
+        }
+        return Ops.BatchNormRelu(x, RunningMean, RunningVar, Weight?.Data, Bias?.Data, Training, _momentum, _eps);
+    }
 }
 
 /// <summary>torch.nn.InstanceNorm2d: per-sample, per-channel normalisation (no affine and no running statistics by default).</summary>

@@ -39,7 +39,15 @@ internal static class Engine
             if (!pending.Remove(node, out var grad)) continue; // no gradient reached it
             var inputs = node.Inputs;
             long started = OpProfiler.IsEnabled ? OpProfiler.BeginBackward() : 0;
-            var inGrads = node.Backward(grad);
+            // Temporaries a backward pass creates (reorders, masks, partial products) would otherwise stay in the
+            // caller's scope until the step ends; only the returned gradients leave this one.
+            Tensor?[] inGrads;
+            using (TensorScope.Begin())
+            {
+                inGrads = node.Backward(grad);
+                foreach (var g in inGrads)
+                    if (g is not null) TensorScope.Keep(g);
+            }
             if (OpProfiler.IsEnabled) OpProfiler.EndBackward(node.ProfileKey, started);
             if (inGrads.Length != inputs.Count)
                 throw new InvalidOperationException($"{node.Name} returned {inGrads.Length} gradients for {inputs.Count} inputs.");

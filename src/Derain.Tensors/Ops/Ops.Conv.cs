@@ -20,6 +20,106 @@ public static partial class Ops
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
         => Conv("Conv2d", 2, x, weight, bias, stride, padding, dilation, groups);
 
+    /// <summary>
+    /// relu(conv2d(x, weight, bias, …)) (no PyTorch counterpart; what torch.fx / oneDNN graph fusion produces). Without
+    /// gradient recording the ReLU runs inside the convolution (a oneDNN post-op), so the output is written once instead
+    /// of being read and written again by a separate ReLU; with recording it is <c>Relu(Conv2d(…))</c>.
+    /// </summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
+        => Conv2dRelu(x, weight, bias, [stride, stride], padding, [dilation, dilation], groups);
+
+    /// <summary><see cref="Conv2dRelu(Tensor, Tensor, Tensor?, int, ConvPadding, int, int)"/> with stride and dilation per dimension.</summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias, int[] stride, ConvPadding padding, int[] dilation, int groups = 1)
+    {
+        if (GradNode.WillRecord(x, weight, bias)) return Relu(Conv2d(x, weight, bias, stride, padding, dilation, groups));
+        var g = ConvGeometryFor("Conv2dRelu", 2, x, weight, bias, stride, padding, dilation, groups);
+        var y = Tensor.Empty(new Shape([g.N, g.OutChannels, .. g.OutSize]), x.DType);
+        var k = KernelBackend.For(x.DType);
+        if (x.DType == DType.Float32)
+            k.ConvReluForward<float>(g, x.Span<float>(), weight.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>());
+        else
+            k.ConvReluForward<double>(g, x.Span<double>(), weight.Span<double>(), bias is null ? default : bias.Span<double>(), y.Span<double>());
+        return y;
+    }
+
+    /// <summary>
+    /// Consecutive 2-D convolutions (stride 1, dilation 1, one group), each optionally followed by a ReLU:
+    /// x → relu?(conv(x, W₀, b₀, padding₀)) → relu?(conv(·, W₁, b₁, padding₁)) → …. Without gradient recording the chain
+    /// is one backend call, which may keep the intermediate outputs in its own layout (oneDNN's blocked one) instead of
+    /// converting every one to NCHW and back; with recording it is the composition of <see cref="Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, int, int)"/>
+    /// and <see cref="Relu"/>.
+    /// </summary>
+    public static Tensor Conv2dChain(Tensor x, params (Tensor Weight, Tensor? Bias, int Padding, bool Relu)[] stages)
+    {
+        const string op = "Conv2dChain";
+        if (stages.Length == 0) throw new ArgumentException($"{op}: needs at least one stage.", nameof(stages));
+        bool record = GradNode.WillRecord(x);
+        foreach (var s in stages) record |= GradNode.WillRecord(s.Weight, s.Bias);
+        if (record)
+        {
+            var t = x;
+            foreach (var s in stages)
+            {
+                var c = Conv2d(t, s.Weight, s.Bias, 1, s.Padding);
+                t = s.Relu ? Relu(c) : c;
+            }
+            return t;
+        }
+        x.ThrowIfDisposed();
+        var geometries = new ConvGeometry[stages.Length];
+        var relu = new bool[stages.Length];
+        var hasBias = new bool[stages.Length];
+        var shape = x.Shape;
+        int total = 0;
+        for (int k = 0; k < stages.Length; k++)
+        {
+            var (w, b, pad, r) = stages[k];
+            w.ThrowIfDisposed();
+            b?.ThrowIfDisposed();
+            CheckSameDType(op, x, w);
+            if (b is not null) CheckSameDType(op, x, b);
+            if (x.Rank != 4 || w.Rank != 4)
+                throw ShapeError(op, $"stage {k}: input must be [N, C, H, W] and weight [Cout, Cin, kh, kw]; got input {shape}, weight {w.Shape}.");
+            if (b is not null && (b.Rank != 1 || b.Shape[0] != w.Shape[0]))
+                throw ShapeError(op, $"stage {k}: bias must be [{w.Shape[0]}]; got {b.Shape}.");
+            var g = ConvGeometry.Create(op, shape, w.Shape, [1, 1], [1, 1], [pad, pad], [pad, pad], 1);
+            geometries[k] = g;
+            relu[k] = r;
+            hasBias[k] = b is not null;
+            total += w.NumElements + (b?.NumElements ?? 0);
+            shape = new Shape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]);
+        }
+        // Parameters side by side in one buffer, stage after stage (weights, then bias), as the kernel takes them.
+        using var parameters = Tensor.Empty(new Shape(total), x.DType);
+        var y = Tensor.Empty(shape, x.DType);
+        var k2 = KernelBackend.For(x.DType);
+        if (x.DType == DType.Float32)
+        {
+            FillChainParameters<float>(stages, parameters.Span<float>());
+            k2.ConvChainForward<float>(geometries, relu, hasBias, parameters.Span<float>(), x.Span<float>(), y.Span<float>());
+        }
+        else
+        {
+            FillChainParameters<double>(stages, parameters.Span<double>());
+            k2.ConvChainForward<double>(geometries, relu, hasBias, parameters.Span<double>(), x.Span<double>(), y.Span<double>());
+        }
+        return y;
+    }
+
+    private static void FillChainParameters<T>((Tensor Weight, Tensor? Bias, int Padding, bool Relu)[] stages, Span<T> into)
+        where T : unmanaged
+    {
+        int at = 0;
+        foreach (var s in stages)
+        {
+            s.Weight.Span<T>().CopyTo(into[at..]);
+            at += s.Weight.NumElements;
+            if (s.Bias is null) continue;
+            s.Bias.Span<T>().CopyTo(into[at..]);
+            at += s.Bias.NumElements;
+        }
+    }
+
     /// <summary>torch.nn.functional.conv3d: x [N, Cin, D, H, W], weight [Cout, Cin/groups, kd, kh, kw], optional bias [Cout].</summary>
     public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, ConvPadding padding = default, int dilation = 1, int groups = 1)
         => Conv("Conv3d", 3, x, weight, bias, [stride, stride, stride], padding, [dilation, dilation, dilation], groups);

@@ -36,7 +36,25 @@ public static partial class Ops
     /// PyTorch's CPU kernel does. The backward pass routes each gradient to that position.
     /// </summary>
     public static Tensor MaxPool2d(Tensor x, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
-        => MaxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode).Values;
+    {
+        if (GradNode.WillRecord(x)) return MaxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode).Values;
+        // Without a graph the indices are scratch: a rented array instead of a fresh one per call (at 512² the fresh
+        // 16 MB array cost more in page faults than the pooling itself).
+        x.ThrowIfDisposed();
+        var g = PoolGeometry.Create("MaxPool2d", x.Shape, kernelSize, stride, padding, dilation ?? [1, 1], ceilMode);
+        var y = Tensor.Empty(g.OutShape(x.Shape), x.DType);
+        var idx = System.Buffers.ArrayPool<int>.Shared.Rent(y.NumElements);
+        try
+        {
+            if (x.DType == DType.Float32) MaxPoolKernel(x.Span<float>(), y.Span<float>(), idx, g);
+            else MaxPoolKernel(x.Span<double>(), y.Span<double>(), idx, g);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(idx);
+        }
+        return y;
+    }
 
     /// <summary>torch.nn.functional.max_pool2d with a square kernel (stride defaults to the kernel size).</summary>
     public static Tensor MaxPool2d(Tensor x, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)

@@ -34,6 +34,31 @@ public class MemoryTests
         Assert.True(BufferPool.Reuses - before >= 4);
     }
 
+    /// <summary>
+    /// Beyond <see cref="BufferPool.CapacityBytes"/> the pool still keeps returned buffers up to the high-water mark of
+    /// rented bytes, so a working set larger than the capacity is found again (the same arrays) instead of being dropped
+    /// to the GC. The length is unique to this test, so no other test takes these buffers.
+    /// </summary>
+    [Fact]
+    public void Buffers_beyond_the_capacity_are_kept_up_to_the_high_water_mark()
+    {
+        const int length = 1_000_003;
+        long capacity = BufferPool.CapacityBytes;
+        try
+        {
+            BufferPool.CapacityBytes = 0;
+            var rented = Enumerable.Range(0, 3).Select(_ => BufferPool.Rent(DType.Float32, length)).ToArray();
+            foreach (var a in rented) BufferPool.Return(DType.Float32, a);
+            var again = Enumerable.Range(0, 3).Select(_ => BufferPool.Rent(DType.Float32, length)).ToArray();
+            Assert.All(again, a => Assert.Contains(rented, r => ReferenceEquals(r, a)));
+            foreach (var a in again) BufferPool.Return(DType.Float32, a);
+        }
+        finally
+        {
+            BufferPool.CapacityBytes = capacity;
+        }
+    }
+
     [Fact]
     public void A_view_keeps_the_buffer_alive_after_its_base_is_disposed()
     {

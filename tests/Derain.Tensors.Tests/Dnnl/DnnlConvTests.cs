@@ -259,6 +259,89 @@ public class DnnlConvTests
         AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, $"{impl} bias gradient");
     }
 
+    /// <summary>
+    /// The default forward algorithm is Winograd (jit_wino_4x3) on a 3×3 64-channel layer with a 64×64 plane, and its
+    /// output, with and without the fused ReLU post-op, matches the float64 loops. F(4×4, 3×3) transforms round
+    /// more than the direct sum, so the bound is the weight-gradient one (1e-4 of the output scale).
+    /// </summary>
+    [Fact]
+    public void Default_forward_is_winograd_on_large_3x3_layers_and_matches_reference()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(1, 64, 64, 1, [64, 64], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        var x = TestData.Uniform(g.InChannels * g.InPlane, 30);
+        var w = TestData.Uniform(g.OutChannels * g.InChannels * g.KernelPlane, 31);
+        var b = TestData.Uniform(g.OutChannels, 32);
+        var expected = NaiveConv.Forward(g, x, w, b);
+
+        var y = Poisoned(expected.Length);
+        k.ConvForward<float>(g, x, w, b, y);
+        string impl = k.ConvImplementation(g, DnnlKernels.ConvPass.Forward, true) ?? "";
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Contains("wino", impl);
+        AssertClose(expected, y, WeightTol, $"{impl} forward");
+
+        var yr = Poisoned(expected.Length);
+        k.ConvReluForward<float>(g, x, w, b, yr);
+        AssertClose([.. expected.Select(v => Math.Max(v, 0))], yr, WeightTol, $"{impl} forward with ReLU post-op");
+        Assert.DoesNotContain(yr, v => v < 0);
+    }
+
+    /// <summary>The fused convolution + ReLU on the direct kernels (and on the plain 1×1 path) against the float64 loops.</summary>
+    [Theory]
+    [InlineData("2d 3x3 pad1")]
+    [InlineData("2d rgb in 3->16")]
+    [InlineData("2d 1x1")]
+    [InlineData("2d stride2 asym pad")]
+    public void Conv_relu_forward_matches_reference(string name)
+    {
+        var g = Cases[name].Geometry();
+        var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 33);
+        var w = TestData.Uniform(g.OutChannels * (g.InChannels / g.Groups) * g.KernelPlane, 34);
+        var b = TestData.Uniform(g.OutChannels, 35);
+        var expected = NaiveConv.Forward(g, x, w, b).Select(v => Math.Max(v, 0)).ToArray();
+        var y = Poisoned(expected.Length);
+        Backend.ConvReluForward<float>(g, x, w, b, y);
+        AssertClose(expected, y, ForwardTol, $"{name} oneDNN conv + ReLU");
+        var managed = Poisoned(expected.Length);
+        Derain.Tensors.Kernels.Managed.ManagedKernels.Instance.ConvReluForward<float>(g, x, w, b, managed);
+        AssertClose(expected, managed, ForwardTol, $"{name} managed conv + ReLU");
+    }
+
+    /// <summary>
+    /// A chain of three convolutions (RGB in → 64 → 64 with ReLU post-ops → 3 without, the last two at a Winograd-sized
+    /// plane) in one oneDNN plan, intermediates kept blocked, against the float64 loops applied stage by stage to the
+    /// float64 intermediates; and the managed chain against the same reference.
+    /// </summary>
+    [Fact]
+    public void Conv_chain_matches_stage_by_stage_reference()
+    {
+        ConvGeometry G(int cin, int cout) => new ConvCase(1, cin, cout, 1, [64, 64], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]).Geometry();
+        ConvGeometry[] stages = [G(3, 64), G(64, 64), G(64, 3)];
+        bool[] relu = [true, true, false];
+        bool[] bias = [true, false, true];
+        var x = TestData.Uniform(3 * 64 * 64, 40);
+        var parameters = new List<float>();
+        double[] reference = [.. x.Select(v => (double)v)];
+        for (int k = 0; k < stages.Length; k++)
+        {
+            var g = stages[k];
+            var w = TestData.Uniform(g.OutChannels * g.InChannels * 9, 41 + k);
+            var b = bias[k] ? TestData.Uniform(g.OutChannels, 51 + k) : null;
+            parameters.AddRange(w);
+            if (b is not null) parameters.AddRange(b);
+            // The float64 reference takes float32 inputs; stage k's input is rounded to float32 as the chain stores it.
+            var y = NaiveConv.Forward(g, [.. reference.Select(v => (float)v)], w, b);
+            reference = relu[k] ? [.. y.Select(v => Math.Max(v, 0))] : y;
+        }
+        var got = Poisoned(3 * 64 * 64);
+        Backend.ConvChainForward<float>(stages, relu, bias, parameters.ToArray(), x, got);
+        AssertClose(reference, got, WeightTol, "oneDNN chain");
+        var managed = Poisoned(got.Length);
+        Derain.Tensors.Kernels.Managed.ManagedKernels.Instance.ConvChainForward<float>(stages, relu, bias, parameters.ToArray(), x, managed);
+        AssertClose(reference, managed, ForwardTol, "managed chain");
+    }
+
     [Fact]
     public void Second_call_with_the_same_geometry_creates_no_primitive()
     {

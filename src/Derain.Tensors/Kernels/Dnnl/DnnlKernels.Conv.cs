@@ -11,9 +11,10 @@ public sealed partial class DnnlKernels
 
     /// <summary>
     /// Cache key: the geometry, the pass, whether a bias (or bias gradient) is involved, the algorithm, whether the plan
-    /// runs on plain layouts, and which activations the caller holds channel-blocked (<see cref="Layouts"/>).
+    /// runs on plain layouts, which activations the caller holds channel-blocked (<see cref="Layouts"/>), and whether a
+    /// forward pass ends in a ReLU post-op.
     /// </summary>
-    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain, ConvLayouts Layouts = default);
+    internal sealed record ConvKey(ConvGeometry Geometry, ConvPass Pass, bool Bias, DnnlAlgKind Algorithm, bool Plain, ConvLayouts Layouts = default, bool Relu = false);
 
     /// <summary>
     /// Which of a convolution's activations the caller holds in oneDNN's 16-channel blocked layout (aBcd16b, see
@@ -55,7 +56,24 @@ public sealed partial class DnnlKernels
     /// best on two. For forward and backward data, auto chose the same direct kernels on every shape probed, so
     /// direct is kept there: Winograd's extra rounding buys nothing.
     /// </summary>
-    internal DnnlAlgKind ForwardAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
+    /// <summary>Forward algorithm for every layer, or null (the default) for <see cref="DefaultForwardAlgorithm"/> per layer.</summary>
+    internal DnnlAlgKind? ForwardAlgorithm { get; set; }
+
+    /// <summary>
+    /// Winograd (oneDNN's jit_avx512_core_fp32_wino_conv_4x3, F(4×4, 3×3): 36 multiplications per 16 outputs instead
+    /// of 144) for ungrouped 3×3 stride-1 convolutions with at least 64 input and output channels, padding ≤ 1 and a
+    /// plane of at least 64×64; direct elsewhere (and wherever oneDNN has no Winograd implementation for the shape).
+    /// oneDNN's own "auto" never picks it for the forward pass, but requested explicitly it is faster on MGID's layers
+    /// (docs/mgid.md, Benchmark). Its rounding differs from the direct sum by about 1e-6 relative.
+    /// </summary>
+    internal static DnnlAlgKind DefaultForwardAlgorithm(ConvGeometry g) =>
+        g.SpatialRank == 2 && g.Groups == 1 && g.Kernel.All(k => k == 3) && g.Stride.All(s => s == 1) && g.Dilation.All(d => d == 1) &&
+        g.PadBegin.All(p => p <= 1) && g.PadEnd.All(p => p <= 1) && g.InChannels >= 64 && g.OutChannels >= 64 &&
+        g.OutPlane >= 64 * 64
+            ? DnnlAlgKind.ConvolutionWinograd
+            : DnnlAlgKind.ConvolutionDirect;
+
+    private DnnlAlgKind ForwardAlgorithmFor(ConvGeometry g) => ForwardAlgorithm ?? DefaultForwardAlgorithm(g);
 
     internal DnnlAlgKind BackwardDataAlgorithm { get; set; } = DnnlAlgKind.ConvolutionDirect;
 
@@ -94,7 +112,7 @@ public sealed partial class DnnlKernels
     {
         var alg = pass switch
         {
-            ConvPass.Forward => ForwardAlgorithm,
+            ConvPass.Forward => ForwardAlgorithmFor(g),
             ConvPass.BackwardData => BackwardDataAlgorithm,
             _ => BackwardWeightsAlgorithmFor(g),
         };
@@ -136,8 +154,20 @@ public sealed partial class DnnlKernels
             MemoryMarshal.Cast<T, float>(dbias));
     }
 
-    /// <summary>Forward convolution with the activations in the given layouts (2-D convolutions only when any is blocked).</summary>
-    internal unsafe void ConvForwardF32(ConvGeometry g, ConvLayouts layouts, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+    /// <inheritdoc/>
+    public override void ConvReluForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+    {
+        if (typeof(T) != typeof(float))
+        {
+            base.ConvReluForward(g, x, w, bias, y);
+            return;
+        }
+        ConvForwardF32(g, default, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(bias),
+            MemoryMarshal.Cast<T, float>(y), relu: true);
+    }
+
+    /// <summary>Forward convolution with the activations in the given layouts (2-D convolutions only when any is blocked), optionally ending in a ReLU post-op.</summary>
+    internal unsafe void ConvForwardF32(ConvGeometry g, ConvLayouts layouts, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, bool relu = false)
     {
         const string op = "ConvForward";
         CheckConvLengths(op, g, layouts, x.Length, "x", w.Length, y.Length, "y");
@@ -150,7 +180,7 @@ public sealed partial class DnnlKernels
             lock (Gate)
             {
                 ThrowIfDisposed();
-                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithm, !layouts.Any && PlainLayout(g, ConvPass.Forward), layouts), BuildConvPlan);
+                var plan = _convPlans.GetOrAdd(new ConvKey(g, ConvPass.Forward, hasBias, ForwardAlgorithmFor(g), !layouts.Any && PlainLayout(g, ConvPass.Forward), layouts, relu), BuildConvPlan);
                 Run(plan, user);
             }
         }
@@ -241,7 +271,18 @@ public sealed partial class DnnlKernels
                 {
                     var desc = DnnlNative.ConvForwardDesc(DnnlPropKind.ForwardTraining, key.Algorithm, d.SrcAny, d.WeightsAny,
                         key.Bias ? d.Bias : none, d.DstAny, p);
-                    pd = DnnlNative.PrimitiveDescCreate(desc, _attr, _engine, 0);
+                    var attr = key.Relu ? _reluAttr : _attr;
+                    try
+                    {
+                        pd = DnnlNative.PrimitiveDescCreate(desc, attr, _engine, 0);
+                    }
+                    catch (DnnlException) when (key.Algorithm == DnnlAlgKind.ConvolutionWinograd)
+                    {
+                        // No Winograd implementation for this shape on this CPU: the direct convolution computes the same.
+                        desc = DnnlNative.ConvForwardDesc(DnnlPropKind.ForwardTraining, DnnlAlgKind.ConvolutionDirect, d.SrcAny, d.WeightsAny,
+                            key.Bias ? d.Bias : none, d.DstAny, p);
+                        pd = DnnlNative.PrimitiveDescCreate(desc, attr, _engine, 0);
+                    }
                     int src = builder.Input(0, d.Src, DnnlNative.PrimitiveDescQueryMd(pd, DnnlQuery.SrcMd));
                     int wei = builder.Input(1, d.Weights, DnnlNative.PrimitiveDescQueryMd(pd, DnnlQuery.WeightsMd));
                     int dst = builder.Output(3, d.Dst, DnnlNative.PrimitiveDescQueryMd(pd, DnnlQuery.DstMd));

@@ -33,6 +33,9 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
     private readonly nint _engine;
     private readonly nint _stream;
     private readonly nint _attr;
+
+    /// <summary>As <see cref="_attr"/>, plus a ReLU post-op on the output (fused convolution + ReLU).</summary>
+    private readonly nint _reluAttr;
     private readonly DnnlWorkspace _workspace = new();
     private long _primitivesCreated;
     private bool _disposed;
@@ -89,6 +92,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
         _engine = DnnlNative.EngineCreate(DnnlEngineKind.Cpu, 0);
         _stream = DnnlNative.StreamCreate(_engine, DnnlStreamFlags.InOrder);
         _attr = DnnlNative.PrimitiveAttrCreate(DnnlScratchpadMode.User);
+        _reluAttr = DnnlNative.PrimitiveAttrCreateWithRelu(DnnlScratchpadMode.User);
     }
 
     /// <inheritdoc/>
@@ -117,6 +121,7 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
         lock (Gate)
         {
             _convPlans.Clear();
+            _chainPlans.Clear();
             _matmulPlans.Clear();
             _reorderPlans.Clear();
         }
@@ -133,10 +138,12 @@ public sealed partial class DnnlKernels : ManagedKernels, IDisposable
             if (_disposed) return;
             _disposed = true;
             _convPlans.Dispose();
+            _chainPlans.Dispose();
             _matmulPlans.Dispose();
             _reorderPlans.Dispose();
             _workspace.Dispose();
             DnnlNative.PrimitiveAttrDestroy(_attr);
+            DnnlNative.PrimitiveAttrDestroy(_reluAttr);
             DnnlNative.StreamDestroy(_stream);
             DnnlNative.EngineDestroy(_engine);
         }

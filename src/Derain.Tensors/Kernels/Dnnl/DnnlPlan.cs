@@ -129,10 +129,14 @@ internal sealed unsafe class DnnlPlanBuilder : IDisposable
         _main.Add(CreatePrimitive(primitiveDesc, args));
     }
 
-    /// <summary>A reorder between two memories as the plan's main primitive (a layout conversion on its own).</summary>
+    /// <summary>
+    /// A reorder between two memories of this plan as a main primitive: a layout conversion on its own, or one that runs
+    /// in order between two other main primitives (a convolution chain). The plan's implementation name stays the first
+    /// main primitive's.
+    /// </summary>
     public void MainReorder(int from, in DnnlMemoryDesc fromDesc, int to, in DnnlMemoryDesc toDesc)
     {
-        _implementation = "reorder";
+        if (_implementation.Length == 0) _implementation = "reorder";
         _main.Add(Reorder(from, fromDesc, to, toDesc));
     }
 

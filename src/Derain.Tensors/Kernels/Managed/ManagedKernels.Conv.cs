@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Numerics;
 using Derain.Tensors.Kernels.Managed.Conv;
 
@@ -5,6 +6,39 @@ namespace Derain.Tensors.Kernels.Managed;
 
 public partial class ManagedKernels
 {
+    /// <inheritdoc/>
+    public virtual void ConvReluForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ConvForward(g, x, w, bias, y);
+        TensorPrimitives.Max(y, T.Zero, y);
+    }
+
+    /// <inheritdoc/>
+    public virtual void ConvChainForward<T>(ReadOnlySpan<ConvGeometry> stages, ReadOnlySpan<bool> relu, ReadOnlySpan<bool> hasBias,
+        ReadOnlySpan<T> parameters, ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int offset = 0;
+        T[]? input = null;
+        for (int k = 0; k < stages.Length; k++)
+        {
+            var g = stages[k];
+            int wLength = g.OutChannels * (g.InChannels / g.Groups) * g.KernelPlane;
+            var w = parameters.Slice(offset, wLength);
+            offset += wLength;
+            var b = hasBias[k] ? parameters.Slice(offset, g.OutChannels) : ReadOnlySpan<T>.Empty;
+            if (hasBias[k]) offset += g.OutChannels;
+            bool last = k == stages.Length - 1;
+            var output = last ? null : new T[g.N * g.OutChannels * g.OutPlane];
+            var src = input is null ? x : input;
+            var dst = last ? y : output;
+            if (relu[k]) ConvReluForward(g, src, w, b, dst);
+            else ConvForward(g, src, w, b, dst);
+            input = output;
+        }
+    }
+
     /// <inheritdoc/>
     public virtual unsafe void ConvForward<T>(ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -33,6 +33,18 @@ internal static unsafe partial class DnnlNative
     [LibraryImport(Library, EntryPoint = "dnnl_primitive_attr_set_scratchpad_mode")]
     private static partial DnnlStatus PrimitiveAttrSetScratchpadModeNative(nint attr, DnnlScratchpadMode mode);
 
+    [LibraryImport(Library, EntryPoint = "dnnl_post_ops_create")]
+    private static partial DnnlStatus PostOpsCreateNative(nint* postOps);
+
+    [LibraryImport(Library, EntryPoint = "dnnl_post_ops_destroy")]
+    private static partial DnnlStatus PostOpsDestroyNative(nint postOps);
+
+    [LibraryImport(Library, EntryPoint = "dnnl_post_ops_append_eltwise")]
+    private static partial DnnlStatus PostOpsAppendEltwiseNative(nint postOps, float scale, int algKind, float alpha, float beta);
+
+    [LibraryImport(Library, EntryPoint = "dnnl_primitive_attr_set_post_ops")]
+    private static partial DnnlStatus PrimitiveAttrSetPostOpsNative(nint attr, nint postOps);
+
     [LibraryImport(Library, EntryPoint = "dnnl_primitive_desc_create")]
     private static partial DnnlStatus PrimitiveDescCreateNative(nint* primitiveDesc, void* opDesc, nint attr, nint engine, nint hintForward);
 
@@ -124,6 +136,32 @@ internal static unsafe partial class DnnlNative
         {
             PrimitiveAttrDestroyNative(attr);
             throw;
+        }
+        return attr;
+    }
+
+    /// <summary>dnnl_eltwise_relu (alpha 0: max(x, 0)).</summary>
+    private const int EltwiseRelu = 0x1f;
+
+    /// <summary>Attributes with the scratchpad <paramref name="mode"/> and one post-op, ReLU applied to the primitive's output.</summary>
+    internal static nint PrimitiveAttrCreateWithRelu(DnnlScratchpadMode mode)
+    {
+        var attr = PrimitiveAttrCreate(mode);
+        nint postOps = 0;
+        try
+        {
+            Check(PostOpsCreateNative(&postOps), "dnnl_post_ops_create");
+            Check(PostOpsAppendEltwiseNative(postOps, 1f, EltwiseRelu, 0f, 0f), "dnnl_post_ops_append_eltwise");
+            Check(PrimitiveAttrSetPostOpsNative(attr, postOps), "dnnl_primitive_attr_set_post_ops");
+        }
+        catch
+        {
+            PrimitiveAttrDestroyNative(attr);
+            throw;
+        }
+        finally
+        {
+            if (postOps != 0) PostOpsDestroyNative(postOps);
         }
         return attr;
     }
