@@ -4,6 +4,7 @@ using Derain.Models.Vimpnet;
 using Derain.Tensors;
 using Derain.Tensors.Autograd;
 using Derain.Tensors.Kernels;
+using Derain.Tensors.Memory;
 
 namespace Derain.Bench;
 
@@ -65,6 +66,9 @@ public static class VimpnetSuite
         var clock = Stopwatch.StartNew();
         run();
         double ms = clock.Elapsed.TotalMilliseconds;
+        // Where the peak goes (standard error, not parsed): tensor bytes in use at most, and what the pool took from the runtime.
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{row}: tensors in use at most {BufferPool.PeakOutstandingBytes / 1048576.0:F0} MiB, pool allocated {BufferPool.AllocatedBytes / 1048576.0:F0} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row} {ms:F1} 1 {Status("VmHWM"):F1} {baseMiB:F1}"));
         return 0;
     }

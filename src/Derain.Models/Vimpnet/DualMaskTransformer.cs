@@ -117,39 +117,58 @@ public sealed class DualMaskTransformer : Module
 
     /// <summary>
     /// SoftSplit: [N, 256, T, h, w] → unfold per frame → Linear → [N, T·L, 512] (frame-major tokens). The embedding is
-    /// applied as W·columns on the unfolded [N·T, 12544, L] and the small [N·T, 512, L] result transposed, which is the
-    /// official unfold → permute → Linear without moving the 12544-row columns.
+    /// applied as W·columns on each frame's unfolded [1, 12544, L] and the small [1, 512, L] result transposed, which is
+    /// the official unfold → permute → Linear without moving the 12544-row columns. Frame by frame, so that inference
+    /// holds one frame's columns (24 MB at 256²) rather than the clip's.
     /// </summary>
     private Tensor SoftSplit(Tensor encoded, int b, int t)
     {
         var frames = Ops.Permute(encoded, 0, 2, 1, 3, 4);
         Intermediates.Drop(encoded);
         var perFrame = Ops.Reshape(frames, b * t, _channels, frames.Size(3), frames.Size(4));
-        var columns = Ops.Unfold(perFrame, PatchKernel, null, PatchPadding, PatchStride);
+        var tokens = new List<Tensor>(b * t);
+        for (int i = 0; i < b * t; i++)
+        {
+            var frame = Ops.Narrow(perFrame, 0, i, 1);
+            var columns = Ops.Unfold(frame, PatchKernel, null, PatchPadding, PatchStride);
+            Intermediates.Drop(frame);
+            var embedded = Ops.MatMul(_splitEmbedding.Weight.Data, columns);
+            Intermediates.Drop(columns);
+            tokens.Add(Ops.Transpose(embedded, 1, 2));
+            Intermediates.Drop(embedded);
+        }
         Intermediates.Drop(frames);
-        var embedded = Ops.MatMul(_splitEmbedding.Weight.Data, columns);
-        Intermediates.Drop(columns);
-        var tokens = Ops.Transpose(embedded, 1, 2);
-        Intermediates.Drop(embedded);
-        var biased = Ops.Add(tokens, _splitEmbedding.Bias!.Data);
-        Intermediates.Drop(tokens);
+        var all = Ops.Concat(tokens, 0);
+        foreach (var x in tokens) Intermediates.Drop(x);
+        var biased = Ops.Add(all, _splitEmbedding.Bias!.Data);
+        Intermediates.Drop(all);
         return Ops.Reshape(biased, b, -1, _hidden);
     }
 
     /// <summary>
     /// SoftComp: Linear → fold to [N·T, 256, h, w] (overlapping patches summed) → bias_conv. The Linear is computed as
-    /// W·tokensᵀ + bias directly in the [N·T, 12544, L] column layout fold takes (the official Linear then permute).
+    /// W·tokensᵀ + bias directly in the [1, 12544, L] column layout fold takes (the official Linear then permute),
+    /// frame by frame like <see cref="SoftSplit"/>.
     /// </summary>
     private Tensor SoftComp(Tensor tokens, int b, int t, int h, int w)
     {
         var perFrame = Ops.Transpose(Ops.Reshape(tokens, b * t, -1, _hidden), 1, 2);
-        var product = Ops.MatMul(_compEmbedding.Weight.Data, perFrame);
-        Intermediates.Drop(perFrame);
         var bias = _compEmbedding.Bias!.Data;
-        var columns = Ops.Add(product, Ops.Reshape(bias, bias.Size(0), 1));
-        Intermediates.Drop(product);
-        var folded = Ops.Fold(columns, [h, w], PatchKernel, null, PatchPadding, PatchStride);
-        Intermediates.Drop(columns);
+        var biasColumn = Ops.Reshape(bias, bias.Size(0), 1);
+        var frames = new List<Tensor>(b * t);
+        for (int i = 0; i < b * t; i++)
+        {
+            var frame = Ops.Narrow(perFrame, 0, i, 1);
+            var product = Ops.MatMul(_compEmbedding.Weight.Data, frame);
+            Intermediates.Drop(frame);
+            var columns = Ops.Add(product, biasColumn);
+            Intermediates.Drop(product);
+            frames.Add(Ops.Fold(columns, [h, w], PatchKernel, null, PatchPadding, PatchStride));
+            Intermediates.Drop(columns);
+        }
+        Intermediates.Drop(perFrame);
+        var folded = Ops.Concat(frames, 0);
+        foreach (var x in frames) Intermediates.Drop(x);
         var y = _compBiasConv.Forward(folded);
         Intermediates.Drop(folded);
         return y;
@@ -177,10 +196,22 @@ public sealed class DropEncoder : Module
     /// <summary>[N, C, T, H, W] → [N, 256, T, H/4, W/4].</summary>
     public Tensor Forward(Tensor x) => Intermediates.Release(() =>
     {
-        var a = Ops.LeakyRelu(_first.Forward(x), 0.2);
-        var b = Ops.LeakyRelu(_conv1.Forward(a), 0.2);
-        return Ops.LeakyRelu(_conv2.Forward(b), _lastSlope);
+        var a = Activated(_first, x, 0.2);
+        var b = Activated(_conv1, a, 0.2);
+        Intermediates.Drop(a);
+        var y = Activated(_conv2, b, _lastSlope);
+        Intermediates.Drop(b);
+        return y;
     });
+
+    /// <summary>leaky_relu(conv(x)), the convolution's output freed at once without a graph (84 MB at 256² for the first).</summary>
+    private static Tensor Activated(ConvNd conv, Tensor x, double slope)
+    {
+        var z = conv.Forward(x);
+        var y = Ops.LeakyRelu(z, slope);
+        Intermediates.Drop(z);
+        return y;
+    }
 }
 
 /// <summary>FeedForward of Dualmaskformer.py: <c>conv</c> = Sequential(Linear d→4d, ReLU, Dropout, Linear 4d→d, Dropout), dropout 0.</summary>

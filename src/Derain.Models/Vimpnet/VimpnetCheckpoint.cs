@@ -36,35 +36,123 @@ public static class VimpnetCheckpoint
     /// <summary>SPyNet's ImageNet normalisation buffers: constants of the constructor, optional in a file.</summary>
     private static readonly string[] OptionalConstants = ["spynet.mean", "spynet.std"];
 
-    /// <summary>A network (evaluation mode) with the weights of <paramref name="path"/>.</summary>
+    /// <summary>Metadata keys of the widths (<see cref="VimpnetOptions"/>) that <see cref="Save"/> writes and <see cref="Load"/> builds the network from.</summary>
+    public const string MidChannelsKey = "mid_channels", NumBlocksKey = "num_blocks", TransformerChannelsKey = "transformer_channels",
+        TransformerHiddenKey = "transformer_hidden", MinSizeKey = "min_size";
+
+    /// <summary>
+    /// A network (evaluation mode) with the weights of <paramref name="path"/>, built with the widths the file holds
+    /// (<see cref="ReadOptions"/>): the official generator for the authors' checkpoints, a reduced one for a file Derain's
+    /// trainer wrote for a reduced configuration.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is not ViMP-Net, or does not match it exactly (the message lists every difference).</exception>
     public static VimpnetNet Load(string path)
     {
-        var net = new VimpnetNet(new Generator(0));
-        LoadInto(net, path);
+        using var file = Open(path);
+        var net = new VimpnetNet(new Generator(0), OptionsOf(file));
+        LoadInto(net, file);
         net.Eval();
         return net;
+    }
+
+    /// <summary>
+    /// The widths of the network stored in <paramref name="path"/>: those of its metadata when Derain wrote it
+    /// (<see cref="Save"/>), otherwise read from the tensor shapes — mid_channels from <c>feat_extract.0.weight</c>,
+    /// num_blocks from the <c>backbone.backward_1.main.2.k</c> blocks, the transformer's channels and token width from
+    /// <c>sc.bias_conv.weight</c> and <c>ss.embedding.weight</c>; a width whose tensor is absent, and min_size (no tensor
+    /// carries it), keep the official value. <see cref="Load"/> then checks every tensor against the network built from them.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not ViMP-Net, its metadata is malformed, or it names widths no network can have.</exception>
+    public static VimpnetOptions ReadOptions(string path)
+    {
+        using var file = Open(path);
+        return OptionsOf(file);
     }
 
     /// <summary>Copies the weights of <paramref name="path"/> into <paramref name="net"/> (strict, see the class remarks).</summary>
     public static void LoadInto(VimpnetNet net, string path)
     {
         ArgumentNullException.ThrowIfNull(net);
-        using var reader = Checkpoint.Open(path);
-        bool mmedit = reader.Entries.Any(e => e.Name.StartsWith(GeneratorPrefix, StringComparison.Ordinal));
-        var entries = new Dictionary<string, CheckpointEntry>(StringComparer.Ordinal);
-        foreach (var e in reader.Entries)
-        {
-            if (!mmedit) entries[e.Name] = e;
-            else if (e.Name.StartsWith(GeneratorPrefix, StringComparison.Ordinal)) entries[e.Name[GeneratorPrefix.Length..]] = e;
-            // Outside generator.: DrainNet's step_counter buffer and optimiser state — training bookkeeping, not weights.
-        }
-        if (!entries.Keys.Any(k => Anchors.Any(a => k.StartsWith(a, StringComparison.Ordinal))))
-            throw new InvalidDataException(
-                $"{path} is not a ViMP-Net checkpoint: it has no {string.Join(", ", Anchors.Select(a => (mmedit ? GeneratorPrefix : "") + a + "*"))} tensors " +
-                $"(it holds {reader.Entries.Count} tensors such as {string.Join(", ", reader.Entries.Take(3).Select(e => e.Name))}). " +
-                "Use the authors' MMEditing checkpoint of ViMP-Net (state_dict with generator.* names), a ViMPNet state dict, or a .safetensors written by Derain for ViMP-Net.");
+        using var file = Open(path);
+        LoadInto(net, file);
+    }
 
+    /// <summary>An open checkpoint with its ViMP-Net tensors by official name (MMEditing's <c>generator.</c> stripped).</summary>
+    private sealed class OpenFile(string path, ICheckpointReader reader, bool mmedit, Dictionary<string, CheckpointEntry> entries) : IDisposable
+    {
+        public string Path { get; } = path;
+        public ICheckpointReader Reader { get; } = reader;
+        public bool Mmedit { get; } = mmedit;
+        public Dictionary<string, CheckpointEntry> Entries { get; } = entries;
+        public void Dispose() => Reader.Dispose();
+    }
+
+    private static OpenFile Open(string path)
+    {
+        var reader = Checkpoint.Open(path);
+        try
+        {
+            bool mmedit = reader.Entries.Any(e => e.Name.StartsWith(GeneratorPrefix, StringComparison.Ordinal));
+            var entries = new Dictionary<string, CheckpointEntry>(StringComparer.Ordinal);
+            foreach (var e in reader.Entries)
+            {
+                if (!mmedit) entries[e.Name] = e;
+                else if (e.Name.StartsWith(GeneratorPrefix, StringComparison.Ordinal)) entries[e.Name[GeneratorPrefix.Length..]] = e;
+                // Outside generator.: DrainNet's step_counter buffer and optimiser state — training bookkeeping, not weights.
+            }
+            if (!entries.Keys.Any(k => Anchors.Any(a => k.StartsWith(a, StringComparison.Ordinal))))
+                throw new InvalidDataException(
+                    $"{path} is not a ViMP-Net checkpoint: it has no {string.Join(", ", Anchors.Select(a => (mmedit ? GeneratorPrefix : "") + a + "*"))} tensors " +
+                    $"(it holds {reader.Entries.Count} tensors such as {string.Join(", ", reader.Entries.Take(3).Select(e => e.Name))}). " +
+                    "Use the authors' MMEditing checkpoint of ViMP-Net (state_dict with generator.* names), a ViMPNet state dict, or a .safetensors written by Derain for ViMP-Net.");
+            return new OpenFile(path, reader, mmedit, entries);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private static VimpnetOptions OptionsOf(OpenFile file)
+    {
+        var official = VimpnetOptions.Official;
+        var meta = file.Reader is SafeTensorsReader st ? st.Metadata : new Dictionary<string, string>();
+        int? Meta(string key)
+        {
+            if (!meta.TryGetValue(key, out var text)) return null;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v))
+                throw new InvalidDataException($"{file.Path}: metadata {key} is \"{text}\", not a whole number; re-export the model with derain train, or remove the key to take the widths from the tensor shapes.");
+            return v;
+        }
+        int? Dim0(string name) => file.Entries.TryGetValue(name, out var e) && e.Shape.Length > 0 ? e.Shape[0] : null;
+        const string backbone = "backbone.backward_1.main.2.", transformer = "Dual_Raindrop_gnostic_Transformer.";
+        int blocks = file.Entries.Keys.Count(k => k.StartsWith(backbone, StringComparison.Ordinal) && k.EndsWith(".conv1.weight", StringComparison.Ordinal)
+            && k.Count(ch => ch == '.') == 6);
+        var options = new VimpnetOptions(
+            Meta(MidChannelsKey) ?? Dim0("feat_extract.0.weight") ?? official.MidChannels,
+            Meta(NumBlocksKey) ?? (blocks > 0 ? blocks : official.NumBlocks),
+            Meta(TransformerChannelsKey) ?? Dim0(transformer + "sc.bias_conv.weight") ?? official.TransformerChannels,
+            Meta(TransformerHiddenKey) ?? Dim0(transformer + "ss.embedding.weight") ?? official.TransformerHidden,
+            Meta(MinSizeKey) ?? official.MinSize);
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{file.Path} describes a ViMP-Net no network can be built for ({Describe(options)}): {e.Message}", e);
+        }
+        return options;
+    }
+
+    /// <summary>The official constructor call for <paramref name="o"/>, plus the transformer widths (a Derain option).</summary>
+    private static string Describe(VimpnetOptions o)
+        => $"ViMPNet(mid_channels={o.MidChannels}, num_blocks={o.NumBlocks}) with a {o.TransformerChannels}-channel, {o.TransformerHidden}-wide transformer";
+
+    private static void LoadInto(VimpnetNet net, OpenFile file)
+    {
+        var entries = file.Entries;
         var own = net.StateDict();
         var missing = own.Keys.Where(k => !entries.ContainsKey(k) && !OptionalConstants.Contains(k)).ToList();
         var unexpected = entries.Keys.Where(k => !own.ContainsKey(k)).ToList();
@@ -72,15 +160,21 @@ public static class VimpnetCheckpoint
             .Select(kv => $"{kv.Key}: file [{string.Join(", ", kv.Value.Shape)}], ViMP-Net {own[kv.Key].Shape}").ToList();
         var report = new StateDictLoadResult(missing, unexpected, wrongShape);
         if (!report.IsExact)
+        {
+            bool fromMetadata = file.Reader is SafeTensorsReader st && st.Metadata.ContainsKey(MidChannelsKey);
             throw new InvalidDataException(
-                $"{path} does not match ViMPNet(mid_channels={VimpnetNet.MidChannels}, num_blocks={VimpnetNet.PropagationBlocks}) " +
-                $"({(mmedit ? "MMEditing checkpoint, generator.* tensors" : "state dict")}; names compared without the prefix):\n{report}\n" +
-                "The file may come from a different version or configuration of the network.");
+                $"{file.Path} does not match {Describe(net.Options)} " +
+                $"({(file.Mmedit ? "MMEditing checkpoint, generator.* tensors" : "state dict")}; names compared without the prefix" +
+                $"{(fromMetadata ? "; widths from the file's metadata" : "")}):\n{report}\n" +
+                (fromMetadata
+                    ? "The file's width metadata does not describe its tensors; re-export the model with derain train, or remove the width keys to take the widths from the tensor shapes."
+                    : "The file may come from a different version or configuration of the network."));
+        }
 
         // One tensor at a time: a full checkpoint is 148 MB of float32, no need to hold it twice.
         foreach (var (name, entry) in entries)
         {
-            using var t = reader.Read(entry.Name);
+            using var t = file.Reader.Read(entry.Name);
             net.LoadStateDict(new Dictionary<string, Tensor> { [name] = t }, strict: false);
         }
     }
@@ -152,11 +246,23 @@ public static class VimpnetCheckpoint
         }
     }
 
-    /// <summary>Writes the state dict (official names) to a .safetensors file with architecture metadata, atomically.</summary>
+    /// <summary>Writes the state dict (official names) to a .safetensors file, atomically, with metadata naming the
+    /// architecture and its widths (<see cref="VimpnetOptions"/>, so that <see cref="Load"/> rebuilds the same network).</summary>
     public static void Save(VimpnetNet net, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(net);
-        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [ArchitectureKey] = Architecture };
+        var o = net.Options;
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [ArchitectureKey] = Architecture,
+            [MidChannelsKey] = Invariant(o.MidChannels),
+            [NumBlocksKey] = Invariant(o.NumBlocks),
+            [TransformerChannelsKey] = Invariant(o.TransformerChannels),
+            [TransformerHiddenKey] = Invariant(o.TransformerHidden),
+            [MinSizeKey] = Invariant(o.MinSize),
+        };
         SafeTensorsWriter.Write(path, net.StateDict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)), meta);
     }
+
+    private static string Invariant(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -10,13 +10,14 @@ namespace Derain.Tensors.Memory;
 internal sealed class Storage
 {
     private Array? _data;
+    private readonly int _base;
     private int _refs;
 
     public Storage(DType dtype, int length)
     {
         DType = dtype;
         Length = length;
-        _data = BufferPool.Rent(dtype, length);
+        _data = length == 0 ? (dtype == DType.Float32 ? Array.Empty<float>() : Array.Empty<double>()) : BufferPool.RentBlock(dtype, length, out _base);
         _refs = 1;
     }
 
@@ -47,12 +48,12 @@ internal sealed class Storage
     /// <summary>Bumped by in-place writes, so caches of derived data (e.g. reordered weights) can tell.</summary>
     public int Version;
 
-    public Array Data => _data ?? throw new ObjectDisposedException(nameof(Tensor), "The tensor's memory was released (the tensor, or the scope that owned it, was disposed).");
+    private Array Data => _data ?? throw new ObjectDisposedException(nameof(Tensor), "The tensor's memory was released (the tensor, or the scope that owned it, was disposed).");
 
     public Span<T> Span<T>(int offset, int count)
     {
         var arr = (T[])Data;
-        return arr.AsSpan(offset, count);
+        return arr.AsSpan(_base + offset, count);
     }
 
     /// <summary>True when exactly one tensor holds this storage (nothing else can see writes to it).</summary>
@@ -71,7 +72,7 @@ internal sealed class Storage
         {
             var d = _data;
             _data = null;
-            if (d is not null && Owned) BufferPool.Return(DType, d);
+            if (d is not null && Owned && Length > 0) BufferPool.ReturnBlock(DType, d, _base, Length);
         }
     }
 }

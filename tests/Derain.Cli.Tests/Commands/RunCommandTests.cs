@@ -1,5 +1,6 @@
 using Derain.Cli.Commands;
 using Derain.Data.Imaging;
+using Derain.Models.Vimpnet;
 using Derain.NN.Checkpoints.SafeTensors;
 using Derain.NN.Tests.Infrastructure;
 using Derain.Tensors;
@@ -125,6 +126,37 @@ public sealed class RunCommandTests : IDisposable
         AssertUserError(Run("-w", Weights("EEVRSR_all"), "-i", input, "-o", output, "--save-masks"), "--save-masks applies to --model vimpnet only");
         AssertUserError(Run("-m", "vimpnet", "-w", foreign, "-i", Path.Combine(input, "00001.png"), "-o", output), "single image, but ViMP-Net restores video");
         Assert.False(Directory.Exists(output));
+    }
+
+    /// <summary>A reduced-width ViMP-Net as derain train exports it runs with the widths its file records; a file whose
+    /// width metadata contradicts its tensors is refused with the difference listed.</summary>
+    [Fact]
+    public void VimpnetReducedWidthWeights()
+    {
+        string input = RainyCrop(), output = Path.Combine(_dir, "derained");
+        var net = new VimpnetNet(new Generator(3), new VimpnetOptions(MidChannels: 8, NumBlocks: 1, TransformerChannels: 16, TransformerHidden: 8, MinSize: 64));
+        string weights = Path.Combine(_dir, "reduced.safetensors");
+        VimpnetCheckpoint.Save(net, weights);
+        var (code, text, err) = Run("-m", "vimpnet", "-w", weights, "-i", input, "-o", output);
+        Assert.True(code == 0, err);
+        Assert.Contains($"wrote {output} (png): 5 frames of 96×64", text);
+
+        // The same tensors, but metadata claiming mid_channels 16.
+        var tensors = new Dictionary<string, Tensor>();
+        Dictionary<string, string> metadata;
+        using (var file = SafeTensorsReader.Open(weights))
+        {
+            foreach (var e in file.Entries) tensors[e.Name] = file.Read(e.Name);
+            metadata = new Dictionary<string, string>(file.Metadata) { [VimpnetCheckpoint.MidChannelsKey] = "16" };
+        }
+        SafeTensorsWriter.Write(weights, tensors, metadata);
+        foreach (var t in tensors.Values) t.Dispose();
+        var refused = Run("-m", "vimpnet", "-w", weights, "-i", input, "-o", Path.Combine(_dir, "o"));
+        Assert.Equal(1, refused.Code);
+        Assert.StartsWith($"error: cannot use {weights} as ViMP-Net weights: {weights} does not match ViMPNet(mid_channels=16, num_blocks=1)", refused.Err);
+        // (the lines listing the differences are long and wrap in the test console; VimpnetCheckpoint's tests check them)
+        Assert.DoesNotContain("   at ", refused.Err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "o")));
     }
 
     [Fact]

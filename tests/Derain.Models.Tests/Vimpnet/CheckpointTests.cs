@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Derain.Models.Tests.Infrastructure;
 using Derain.Models.Vimpnet;
+using Derain.NN.Checkpoints.SafeTensors;
 using Derain.NN.Tests.Infrastructure;
 using Derain.Tensors;
+using Derain.Tensors.Autograd;
 
 namespace Derain.Models.Tests.Vimpnet;
 
@@ -117,5 +119,88 @@ public sealed class CheckpointTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>A reduced configuration like the ones derain train writes (every width differs from the official one).</summary>
+    private static readonly VimpnetOptions Reduced = new(MidChannels: 16, NumBlocks: 2, TransformerChannels: 32, TransformerHidden: 16, MinSize: 64);
+
+    [Fact]
+    public void ReducedWidthFilesRebuildTheirNetwork()
+    {
+        var net = new VimpnetNet(new Generator(7), Reduced);
+        string dir = Directory.CreateTempSubdirectory("vimpnet-reduced").FullName;
+        try
+        {
+            // Derain's export: the widths come from the metadata.
+            string exported = Path.Combine(dir, "reduced.safetensors");
+            VimpnetCheckpoint.Save(net, exported);
+            Assert.Equal(Reduced, VimpnetCheckpoint.ReadOptions(exported));
+            var loaded = VimpnetCheckpoint.Load(exported);
+            Assert.Equal(Reduced, loaded.Options);
+            var a = net.StateDict();
+            foreach (var (name, t) in loaded.StateDict())
+                Assert.True(a[name].ToArray().AsSpan().SequenceEqual(t.ToArray()), $"{name} changed in the round trip.");
+            var clip = Tensor.Rand(new Shape(1, 3, 3, 64, 64), new Generator(1), 0, 1);
+            net.Eval();
+            using (GradMode.NoGrad())
+                Assert.Equal(net.Forward(clip).Output.ToArray(), loaded.Forward(clip).Output.ToArray());
+
+            // The same tensors without width metadata (e.g. a state dict saved elsewhere): the widths come from the
+            // shapes; min_size, which no tensor carries, is the official one.
+            string bare = Path.Combine(dir, "bare.safetensors");
+            SafeTensorsWriter.Write(bare, net.StateDict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)));
+            Assert.Equal(Reduced with { MinSize = VimpnetNet.MinSize }, VimpnetCheckpoint.ReadOptions(bare));
+            Assert.Equal(Reduced.MidChannels, VimpnetCheckpoint.Load(bare).Options.MidChannels);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void WidthMetadataThatContradictsTheTensorsIsRefused()
+    {
+        var net = new VimpnetNet(new Generator(7), Reduced);
+        string dir = Directory.CreateTempSubdirectory("vimpnet-reduced").FullName;
+        try
+        {
+            string lying = Path.Combine(dir, "lying.safetensors");
+            VimpnetCheckpoint.Save(net, lying);
+            Rewrite(lying, VimpnetCheckpoint.MidChannelsKey, "24");
+            var e = Assert.Throws<InvalidDataException>(() => VimpnetCheckpoint.Load(lying));
+            Assert.Contains("does not match ViMPNet(mid_channels=24, num_blocks=2) with a 32-channel, 16-wide transformer", e.Message);
+            Assert.Contains("widths from the file's metadata", e.Message);
+            var claimed = new VimpnetNet(new Generator(0), Reduced with { MidChannels = 24 }).StateDict();
+            int differing = net.StateDict().Count(kv => !kv.Value.Shape.Equals(claimed[kv.Key].Shape));
+            Assert.True(differing > 20);
+            Assert.Contains($"wrong shape ({differing}): ", e.Message);
+
+            Rewrite(lying, VimpnetCheckpoint.MidChannelsKey, "sixteen");
+            e = Assert.Throws<InvalidDataException>(() => VimpnetCheckpoint.Load(lying));
+            Assert.Contains("metadata mid_channels is \"sixteen\", not a whole number", e.Message);
+
+            Rewrite(lying, VimpnetCheckpoint.MidChannelsKey, "12");
+            e = Assert.Throws<InvalidDataException>(() => VimpnetCheckpoint.Load(lying));
+            Assert.Contains("mid_channels must be a positive multiple of 8", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Rewrites <paramref name="path"/> with the same tensors and one metadata value replaced.</summary>
+    private static void Rewrite(string path, string key, string value)
+    {
+        Dictionary<string, string> meta;
+        List<KeyValuePair<string, Tensor>> tensors;
+        using (var reader = SafeTensorsReader.Open(path))
+        {
+            meta = new Dictionary<string, string>(reader.Metadata) { [key] = value };
+            tensors = reader.Entries.Select(e => new KeyValuePair<string, Tensor>(e.Name, reader.Read(e.Name))).ToList();
+        }
+        SafeTensorsWriter.Write(path, tensors, meta);
+        foreach (var (_, t) in tensors) t.Dispose();
     }
 }

@@ -35,27 +35,52 @@ public class MemoryTests
     }
 
     /// <summary>
-    /// Beyond <see cref="BufferPool.CapacityBytes"/> the pool still keeps returned buffers up to the high-water mark of
-    /// rented bytes, so a working set larger than the capacity is found again (the same arrays) instead of being dropped
-    /// to the GC. The length is unique to this test, so no other test takes these buffers.
+    /// Large buffers are blocks cut from shared slabs and merged back on return; whatever order blocks come and go in,
+    /// two live blocks must never overlap. Each live block carries its own stamp at its first, middle and last element;
+    /// after every rent or return all stamps are checked (a wrong split or merge would hand out memory another block
+    /// still holds, and the new owner's stamp would overwrite it).
     /// </summary>
     [Fact]
-    public void Buffers_beyond_the_capacity_are_kept_up_to_the_high_water_mark()
+    public void Slab_blocks_never_overlap_whatever_the_order_of_rents_and_returns()
     {
-        const int length = 1_000_003;
-        long capacity = BufferPool.CapacityBytes;
+        var random = new Random(1);
+        var live = new List<(float[] Array, int Offset, int Length, float Stamp)>();
+        float nextStamp = 1;
+        void CheckAll()
+        {
+            foreach (var (array, offset, length, stamp) in live)
+            {
+                Assert.Equal(stamp, array[offset]);
+                Assert.Equal(stamp, array[offset + length / 2]);
+                Assert.Equal(stamp, array[offset + length - 1]);
+            }
+        }
         try
         {
-            BufferPool.CapacityBytes = 0;
-            var rented = Enumerable.Range(0, 3).Select(_ => BufferPool.Rent(DType.Float32, length)).ToArray();
-            foreach (var a in rented) BufferPool.Return(DType.Float32, a);
-            var again = Enumerable.Range(0, 3).Select(_ => BufferPool.Rent(DType.Float32, length)).ToArray();
-            Assert.All(again, a => Assert.Contains(rented, r => ReferenceEquals(r, a)));
-            foreach (var a in again) BufferPool.Return(DType.Float32, a);
+            for (int step = 0; step < 400; step++)
+            {
+                if (live.Count > 0 && (live.Count >= 12 || random.Next(2) == 0))
+                {
+                    int i = random.Next(live.Count);
+                    var (array, offset, length, _) = live[i];
+                    live.RemoveAt(i);
+                    BufferPool.ReturnBlock(DType.Float32, array, offset, length);
+                }
+                else
+                {
+                    int length = BufferPool.BlockMinBytes / sizeof(float) + random.Next(3_000_000);
+                    var array = (float[])BufferPool.RentBlock(DType.Float32, length, out int offset);
+                    Assert.True(offset >= 0 && offset + length <= array.Length);
+                    float stamp = nextStamp++;
+                    array[offset] = array[offset + length / 2] = array[offset + length - 1] = stamp;
+                    live.Add((array, offset, length, stamp));
+                }
+                CheckAll();
+            }
         }
         finally
         {
-            BufferPool.CapacityBytes = capacity;
+            foreach (var (array, offset, length, _) in live) BufferPool.ReturnBlock(DType.Float32, array, offset, length);
         }
     }
 
