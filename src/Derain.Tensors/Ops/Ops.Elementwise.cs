@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using Derain.Tensors.Autograd;
+using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors;
 
@@ -39,7 +40,23 @@ public static partial class Ops
         return GradNode.Record(y, new AffineBackward(scale), a);
     }
 
-    private static void AffineKernel<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void AffineKernel<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, blocks = (n + UnaryBlock - 1) / UnaryBlock;
+        if (blocks <= 1) { AffineRun(x, scale, shift, y); return; }
+        fixed (T* px = x, py = y)
+        {
+            var xs = new Ptr<T>(px, n);
+            var ys = new Ptr<T>(py, n);
+            RangeParallel.For(blocks, UnaryBlock, (s, e) =>
+            {
+                int a = s * UnaryBlock, len = Math.Min(n, e * UnaryBlock) - a;
+                AffineRun<T>(xs.Slice(a, len), scale, shift, ys.Slice(a, len));
+            });
+        }
+    }
+
+    private static void AffineRun<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (shift == T.Zero) TensorPrimitives.Multiply(x, scale, y);
         else if (scale == T.One) TensorPrimitives.Add(x, shift, y);
@@ -82,9 +99,7 @@ public static partial class Ops
     private static void BroadcastKernel<T, TOp>(ReadOnlySpan<T> a, Shape sa, ReadOnlySpan<T> b, Shape sb, Span<T> y, Shape sy)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOp
     {
-        if (sa == sb) { TOp.Apply(a, b, y); return; }
-        if (a.Length == 1) { TOp.Apply(a[0], b, y); return; }
-        if (b.Length == 1) { TOp.Apply(a, b[0], y); return; }
+        if (sa == sb || a.Length == 1 || b.Length == 1) { ElementwiseKernel<T, TOp>(a, b, y); return; }
         int r = sy.Rank;
         var stA = BroadcastStrides(sa, sy);
         var stB = BroadcastStrides(sb, sy);
@@ -128,6 +143,37 @@ public static partial class Ops
                 idx[d] = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// A binary op on operands of the output's shape or scalars, in blocks of <see cref="UnaryBlock"/> elements
+    /// spread over the kernel threads (each output element is computed alone, so the split changes no bits).
+    /// </summary>
+    private static unsafe void ElementwiseKernel<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOp
+    {
+        int n = y.Length, blocks = (n + UnaryBlock - 1) / UnaryBlock;
+        if (blocks <= 1) { ElementwiseRun<T, TOp>(a, b, y); return; }
+        fixed (T* pa = a, pb = b, py = y)
+        {
+            var xa = new Ptr<T>(pa, a.Length);
+            var xb = new Ptr<T>(pb, b.Length);
+            var ys = new Ptr<T>(py, n);
+            RangeParallel.For(blocks, UnaryBlock, (s, e) =>
+            {
+                int start = s * UnaryBlock, len = Math.Min(n, e * UnaryBlock) - start;
+                ElementwiseRun<T, TOp>(xa.Length == 1 ? xa.All : xa.Slice(start, len), xb.Length == 1 ? xb.All : xb.Slice(start, len), ys.Slice(start, len));
+            });
+        }
+    }
+
+    private static void ElementwiseRun<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : IBinaryOp
+    {
+        if (a.Length == y.Length && b.Length == y.Length) TOp.Apply(a, b, y);
+        else if (a.Length == 1 && b.Length == y.Length) TOp.Apply(a[0], b, y);
+        else if (b.Length == 1 && a.Length == y.Length) TOp.Apply(a, b[0], y);
+        else y.Fill(TOp.Apply(a[0], b[0]));
     }
 
     /// <summary>Strides of <paramref name="s"/> read as <paramref name="target"/> (0 on broadcast dims).</summary>

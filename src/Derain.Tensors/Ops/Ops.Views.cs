@@ -1,4 +1,6 @@
 using Derain.Tensors.Autograd;
+using Derain.Tensors.Kernels;
+using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors;
 
@@ -99,17 +101,39 @@ public static partial class Ops
     }
 
     private static void NarrowCopy<T>(ReadOnlySpan<T> src, Span<T> dst, int outer, int size, int start, int length, int inner)
-    {
-        int run = length * inner;
-        for (int o = 0; o < outer; o++)
-            src.Slice((o * size + start) * inner, run).CopyTo(dst.Slice(o * run, run));
-    }
+        where T : unmanaged
+        => CopyRuns(src, dst, outer, length * inner, size * inner, start * inner, length * inner, 0);
 
     private static void NarrowScatter<T>(ReadOnlySpan<T> src, Span<T> dst, int outer, int size, int start, int length, int inner)
+        where T : unmanaged
+        => CopyRuns(src, dst, outer, length * inner, length * inner, 0, size * inner, start * inner);
+
+    /// <summary>
+    /// Copies <paramref name="outer"/> runs of <paramref name="run"/> elements, run o from
+    /// src[o·srcStride + srcStart] to dst[o·dstStride + dstStart]; the runs are spread over the kernel threads
+    /// (concatenation and its adjoint move whole activations, e.g. 8 × 12 × 128² floats per dense layer).
+    /// </summary>
+    private static unsafe void CopyRuns<T>(ReadOnlySpan<T> src, Span<T> dst, int outer, int run, int srcStride, int srcStart, int dstStride, int dstStart)
+        where T : unmanaged
     {
-        int run = length * inner;
-        for (int o = 0; o < outer; o++)
-            src.Slice(o * run, run).CopyTo(dst.Slice((o * size + start) * inner, run));
+        if (outer == 0 || run == 0) return;
+        // Split each run into pieces too (at least 4096 elements each), so a few long runs (outer = batch)
+        // still fill the threads; RangeParallel runs small jobs inline.
+        int pieces = Math.Max(1, Math.Min(KernelBackend.Threads * 4 / outer, run / 4096));
+        fixed (T* ps = src, pd = dst)
+        {
+            var s = new Ptr<T>(ps, src.Length);
+            var d = new Ptr<T>(pd, dst.Length);
+            RangeParallel.For(outer * pieces, run / pieces, (a, b) =>
+            {
+                for (int item = a; item < b; item++)
+                {
+                    int o = item / pieces, p = item % pieces;
+                    int lo = (int)((long)run * p / pieces), hi = (int)((long)run * (p + 1) / pieces);
+                    s.Slice(o * srcStride + srcStart + lo, hi - lo).CopyTo(d.Slice(o * dstStride + dstStart + lo, hi - lo));
+                }
+            });
+        }
     }
 
     private sealed class ReshapeBackward(Shape inputShape) : GradNode
