@@ -23,6 +23,13 @@ public sealed record ConvGeometry(
     /// <summary>Kernel elements per spatial plane.</summary>
     public int KernelPlane => Product(Kernel);
 
+    /// <summary>
+    /// The per-op profiler's label of a convolution pass named <paramref name="name"/>: channels, kernel, stride, input
+    /// size and batch, the same for every layout so profiles compare layer by layer.
+    /// </summary>
+    internal string ProfileLabel(string name) =>
+        $"{name} {InChannels}→{OutChannels} k{string.Join('×', Kernel)} s{Stride[0]} {string.Join('×', InSize)} N{N}";
+
     /// <summary>Output size of one dimension: floor((in + pads − dilation·(k−1) − 1) / stride) + 1.</summary>
     public static int OutputSize(int input, int kernel, int stride, int dilation, int padBegin, int padEnd)
         => (input + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride + 1;

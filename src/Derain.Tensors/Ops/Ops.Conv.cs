@@ -192,9 +192,7 @@ public static partial class Ops
 
         public override string Name => op + "Backward";
 
-        internal override string ProfileKey =>
-            $"{Name} {geometry.InChannels}→{geometry.OutChannels} k{string.Join('×', geometry.Kernel)} s{geometry.Stride[0]} " +
-            $"{string.Join('×', geometry.InSize)} N{geometry.N}";
+        internal override string ProfileKey => geometry.ProfileLabel(Name);
 
         public void Setup(Tensor x, Tensor w)
         {
