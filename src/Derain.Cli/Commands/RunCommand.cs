@@ -33,7 +33,7 @@ public static class RunCommand
         var outputPath = new Option<string>("--output", "-o") { Description = "A video file (.mp4, .mov, .mkv), a folder to create for the frames, or for a single image one .png/.npy file.", Required = true };
         var tile = new Option<int>("--tile")
         {
-            Description = "mgid: process images in tiles of N×N pixels (a multiple of 8) to bound memory; 0 = whole images (default).",
+            Description = "mgid: process images in tiles of N×N pixels (a multiple of 8) to bound memory; 0 = whole images. Default: whole images up to 1024×1024 pixels, 1024-px tiles with 96-px overlap above (an untiled forward needs about 3.4 GB per megapixel).",
         };
         var tileOverlap = new Option<int>("--tile-overlap")
         {
@@ -79,9 +79,15 @@ public static class RunCommand
             }
             else if (mgid)
             {
-                int tileSize = r.GetValue(tile);
+                // Without --tile the restorer picks by image size (whole up to 1024², 1024-px tiles above) so a large photo
+                // does not exhaust memory; --tile 0 asks for whole images whatever their size.
+                int tileSize = r.GetResult(tile) is not null ? r.GetValue(tile) : MgidRestorer.AutoTile;
                 int overlap = r.GetResult(tileOverlap) is not null ? r.GetValue(tileOverlap) : tileSize > 0 ? Math.Min(32, tileSize / 2) : 0;
                 var net = MgidModels.Load(r.GetValue(weights), out bool memoryFromFile);
+                // The bundled MGID model is a short first training run that scores below the rainy input on its held-out
+                // set (models/mgid/README.md); say so rather than let a user take its output for MGID's quality.
+                if (r.GetValue(weights) is null)
+                    console.MarkupLine("[yellow]note:[/] " + Markup.Escape($"Derain's default MGID model ({MgidModels.DefaultModelPath}) is a short first training run and does not yet improve on rainy input on its held-out set (models/mgid/README.md); pass --weights with a trained MGID checkpoint for MGID's published quality."));
                 if (!memoryFromFile)
                     console.MarkupLine("[yellow]warning:[/] " + Markup.Escape("the weights hold no memory_items; MGID runs with a random initial memory, not the trained one."));
                 restorer = new MgidRestorer(net, tileSize, overlap);

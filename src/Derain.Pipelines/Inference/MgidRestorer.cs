@@ -26,22 +26,40 @@ public sealed class MgidRestorer : IFrameRestorer
     private readonly MgidNet _net;
 
     /// <param name="net">The network; switched to evaluation mode.</param>
-    /// <param name="tile">Tile size in pixels (a multiple of 8, at least 8), or 0 for whole images.</param>
+    /// <param name="tile">Tile size in pixels (a multiple of 8, at least 8), 0 for whole images, or <see cref="AutoTile"/>:
+    /// whole images up to <see cref="AutoWholeImagePixels"/> (padded), tiles of <see cref="AutoTileSize"/> overlapping by
+    /// <see cref="AutoTileOverlap"/> above.</param>
     /// <param name="tileOverlap">Overlap between neighbouring tiles (0 ≤ overlap &lt; tile).</param>
     public MgidRestorer(MgidNet net, int tile = 0, int tileOverlap = 0)
     {
         ArgumentNullException.ThrowIfNull(net);
-        if (tile < 0 || (tile > 0 && tile % MgidNet.SizeMultiple != 0))
+        if ((tile < 0 && tile != AutoTile) || (tile > 0 && tile % MgidNet.SizeMultiple != 0))
             throw new InferenceException($"--tile {tile}: MGID tiles must be a positive multiple of {MgidNet.SizeMultiple} pixels (e.g. 256), or 0 for whole images");
         if (tileOverlap < 0 || (tile > 0 && tileOverlap >= tile))
             throw new InferenceException($"--tile-overlap {tileOverlap}: the overlap must be at least 0 and smaller than the tile ({tile})");
-        if (tile == 0 && tileOverlap != 0)
+        if (tile <= 0 && tileOverlap != 0)
             throw new InferenceException("--tile-overlap needs --tile: give a tile size too");
         net.Eval();
         _net = net;
         Tile = tile;
         TileOverlap = tileOverlap;
     }
+
+    /// <summary><c>tile</c> value that picks whole images or tiles by image size (what <c>derain run</c> does without <c>--tile</c>).</summary>
+    public const int AutoTile = -1;
+
+    /// <summary>
+    /// Largest padded image <see cref="AutoTile"/> restores whole: 1024 × 1024. An untiled forward holds about 3.4 GB
+    /// per megapixel (measured: 3.44 GB peak resident for 1024², 7.23 GB for 2048 × 1024), so a 10-megapixel photo
+    /// untiled would need some 35 GB and be killed by the kernel on a 24 GB machine.
+    /// </summary>
+    public const long AutoWholeImagePixels = 1024 * 1024;
+
+    /// <summary>Tile size <see cref="AutoTile"/> uses above <see cref="AutoWholeImagePixels"/>: bounds the forward at about 3.5 GB.</summary>
+    public const int AutoTileSize = 1024;
+
+    /// <summary>Blend overlap <see cref="AutoTile"/> uses between its tiles (the encoder statistics pass overlaps more on its own).</summary>
+    public const int AutoTileOverlap = 96;
 
     public int Tile { get; }
 
@@ -71,22 +89,23 @@ public sealed class MgidRestorer : IFrameRestorer
         int n = pw * ph;
         var derained = new float[3 * n];
         var streak = new float[3 * n];
-        if (Tile == 0 || (pw <= Tile && ph <= Tile))
+        var (tile, overlap) = TilingFor(pw, ph);
+        if (tile == 0 || (pw <= tile && ph <= tile))
         {
             RunTile(bgr, pw, ph, 0, 0, pw, ph, derained, streak, null, null, null);
         }
         else
         {
-            int tw = Math.Min(Tile, pw), th = Math.Min(Tile, ph);
+            int tw = Math.Min(tile, pw), th = Math.Min(tile, ph);
             var weightSum = new float[n];
-            var xs = Positions(pw, tw, TileOverlap);
-            var ys = Positions(ph, th, TileOverlap);
-            var statistics = WholeImageQueryStatistics(bgr, pw, ph, tw, th);
+            var xs = Positions(pw, tw, overlap);
+            var ys = Positions(ph, th, overlap);
+            var statistics = WholeImageQueryStatistics(bgr, pw, ph, tw, th, overlap);
             foreach (int y0 in ys)
                 foreach (int x0 in xs)
                 {
-                    var wx = Ramp(x0, tw, pw, TileOverlap);
-                    var wy = Ramp(y0, th, ph, TileOverlap);
+                    var wx = Ramp(x0, tw, pw, overlap);
+                    var wy = Ramp(y0, th, ph, overlap);
                     RunTile(bgr, pw, ph, x0, y0, tw, th, derained, streak, (wx, wy), weightSum, statistics);
                 }
             for (int c = 0; c < 3; c++)
@@ -98,6 +117,12 @@ public sealed class MgidRestorer : IFrameRestorer
         }
         return ToFrame(name, w, h, pw, derained, streak);
     }
+
+    /// <summary>The tile size (0: whole) and overlap used for a padded <paramref name="pw"/> × <paramref name="ph"/> image.</summary>
+    internal (int Tile, int Overlap) TilingFor(int pw, int ph) =>
+        Tile != AutoTile ? (Tile, TileOverlap)
+        : (long)pw * ph > AutoWholeImagePixels ? (AutoTileSize, AutoTileOverlap)
+        : (0, 0);
 
     /// <summary>Runs the network on the tile at (x0, y0) and adds its outputs (times the blend weights, when given) into the accumulators.</summary>
     private void RunTile(float[] bgr, int pw, int ph, int x0, int y0, int tw, int th, float[] derained, float[] streak,
@@ -150,11 +175,11 @@ public sealed class MgidRestorer : IFrameRestorer
     /// it, so every cell equals the whole image's and the statistics are exact (up to summation order). Holds only
     /// the H/8 × W/8 × 64 map.
     /// </summary>
-    private (float[] Mean, float[] Variance) WholeImageQueryStatistics(float[] bgr, int pw, int ph, int tw, int th)
+    private (float[] Mean, float[] Variance) WholeImageQueryStatistics(float[] bgr, int pw, int ph, int tw, int th, int tileOverlap)
     {
         const int s = MgidNet.SizeMultiple, f = MgidNet.FeatureDim;
         int bw = pw / s, bh = ph / s, cells = bw * bh;
-        int overlap = Math.Max(TileOverlap, 2 * EncoderContext);
+        int overlap = Math.Max(tileOverlap, 2 * EncoderContext);
         var xs = Positions(pw, tw, Math.Min(overlap, tw - s));
         var ys = Positions(ph, th, Math.Min(overlap, th - s));
         var map = new float[f * cells];

@@ -71,6 +71,26 @@ public sealed class MgidInferenceTests(ITestOutputHelper output) : IDisposable
     /// zero padding at the cut changes the result, and the linear blend over the overlap hides that. Both bounds
     /// are measured with the seeded weights, whose 2.5 gain makes every path larger than a trained model's.
     /// </summary>
+    /// <summary>
+    /// Without a tile size the restorer keeps images up to 1024 × 1024 padded pixels whole and cuts larger ones into
+    /// 1024-px tiles (an untiled 10-megapixel photo was killed by the kernel for memory); an explicit size, 0 included,
+    /// is used as given.
+    /// </summary>
+    [Fact]
+    public void AutomaticTilingKeepsImagesUpToOneMegapixelWholeAndTilesLargerOnes()
+    {
+        var net = MgidFixture.SeededNet();
+        var auto = new MgidRestorer(net, MgidRestorer.AutoTile);
+        Assert.Equal((0, 0), auto.TilingFor(1024, 1024));
+        Assert.Equal((0, 0), auto.TilingFor(512, 2048));
+        Assert.Equal((1024, 96), auto.TilingFor(1032, 1024));
+        Assert.Equal((1024, 96), auto.TilingFor(4352, 2448));
+        Assert.Equal((0, 0), new MgidRestorer(net, 0).TilingFor(4352, 2448));
+        Assert.Equal((256, 32), new MgidRestorer(net, 256, 32).TilingFor(4352, 2448));
+        Assert.Throws<InferenceException>(() => new MgidRestorer(net, MgidRestorer.AutoTile, 32));
+        Assert.Throws<InferenceException>(() => new MgidRestorer(net, -2));
+    }
+
     [Fact]
     public void TiledOutputAgreesWithUntiledAwayFromTileEdgesAndStaysCloseOnThem()
     {
