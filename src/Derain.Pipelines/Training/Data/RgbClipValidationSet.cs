@@ -39,29 +39,24 @@ public sealed class RgbClipValidationSet : IValidationSet
 
     public int Count => _indices.Length;
 
-    public (QualityScore Restored, QualityScore Input) Evaluate()
+    public (QualityScore Restored, QualityScore Input) Evaluate() => ValidationSampling.Average(_indices, Measure);
+
+    private (string Video, QualityScore Restored, QualityScore Input) Measure(int index)
     {
-        var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        foreach (int index in _indices)
-        {
-            using var scope = TensorScope.Begin();
-            using var sample = _dataset.Get(index, new Generator(0));
-            var lq = sample[DatasetLayout.Rainy];
-            var gt = sample[DatasetLayout.Clean];
-            int t = lq.Size(0), height = lq.Size(-2), width = lq.Size(-1);
-            var (top, left, h, w) = ValidationSampling.CentreWindow(sample.Name, width, height, _crop, _multiple);
-            var frames = Ops.Unsqueeze(Ops.Narrow(Ops.Narrow(lq, 2, top, h), 3, left, w), 0);
-            var output = _predict(frames);
-            var centre = Frame(output, t / 2);
-            var clean = Ops.Narrow(Ops.Narrow(Ops.Narrow(gt, 0, t / 2, 1), 2, top, h), 3, left, w);
-            var rainy = Frame(frames, t / 2);
-            var truth = new Image(3, h, w, clean.ToArray());
-            string video = sample.Name[..sample.Name.LastIndexOf('/')];
-            ValidationSampling.Add(restored, video, QualityMetrics.Evaluate(new Image(3, h, w, centre.ToArray()), truth));
-            ValidationSampling.Add(input, video, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), truth));
-        }
-        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
+        using var sample = _dataset.Get(index, new Generator(0));
+        var lq = sample[DatasetLayout.Rainy];
+        var gt = sample[DatasetLayout.Clean];
+        int t = lq.Size(0), height = lq.Size(-2), width = lq.Size(-1);
+        var (top, left, h, w) = ValidationSampling.CentreWindow(sample.Name, width, height, _crop, _multiple);
+        var frames = Ops.Unsqueeze(Ops.Narrow(Ops.Narrow(lq, 2, top, h), 3, left, w), 0);
+        var output = _predict(frames);
+        var centre = Frame(output, t / 2);
+        var clean = Ops.Narrow(Ops.Narrow(Ops.Narrow(gt, 0, t / 2, 1), 2, top, h), 3, left, w);
+        var rainy = Frame(frames, t / 2);
+        var truth = new Image(3, h, w, clean.ToArray());
+        return (sample.Name[..sample.Name.LastIndexOf('/')],
+            QualityMetrics.Evaluate(new Image(3, h, w, centre.ToArray()), truth),
+            QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), truth));
     }
 
     /// <summary>Frame <paramref name="i"/> of [1, T, 3, h, w] (Narrow always returns a dense tensor).</summary>

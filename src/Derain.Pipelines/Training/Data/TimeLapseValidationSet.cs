@@ -41,25 +41,20 @@ public sealed class TimeLapseValidationSet : IValidationSet
 
     public int Count => _indices.Length;
 
-    public (QualityScore Restored, QualityScore Input) Evaluate()
+    public (QualityScore Restored, QualityScore Input) Evaluate() => ValidationSampling.Average(_indices, Measure);
+
+    private (string Scene, QualityScore Restored, QualityScore Input) Measure(int index)
     {
-        var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        foreach (int index in _indices)
-        {
-            using var scope = TensorScope.Begin();
-            // Frame a of the sample is the indexed frame; its partner b is not used.
-            using var sample = _dataset.Get(index, new Generator(0));
-            var rainy = CentreCrop(sample, "lq1");
-            var clean = CentreCrop(sample, "gt1");
-            var prediction = _predict(rainy);
-            int h = clean.Size(2), w = clean.Size(3);
-            string scene = sample.Name[..sample.Name.IndexOf('/')];
-            var gt = new Image(3, h, w, clean.ToArray());
-            ValidationSampling.Add(restored, scene, QualityMetrics.Evaluate(new Image(3, h, w, prediction.ToArray()), gt, Metric));
-            ValidationSampling.Add(input, scene, QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), gt, Metric));
-        }
-        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
+        // Frame a of the sample is the indexed frame; its partner b is not used.
+        using var sample = _dataset.Get(index, new Generator(0));
+        var rainy = CentreCrop(sample, "lq1");
+        var clean = CentreCrop(sample, "gt1");
+        var prediction = _predict(rainy);
+        int h = clean.Size(2), w = clean.Size(3);
+        var gt = new Image(3, h, w, clean.ToArray());
+        return (sample.Name[..sample.Name.IndexOf('/')],
+            QualityMetrics.Evaluate(new Image(3, h, w, prediction.ToArray()), gt, Metric),
+            QualityMetrics.Evaluate(new Image(3, h, w, rainy.ToArray()), gt, Metric));
     }
 
     /// <summary>[3, H, W] → [1, 3, h, w] around the centre.</summary>

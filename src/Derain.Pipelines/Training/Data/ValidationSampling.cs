@@ -1,3 +1,4 @@
+using Derain.Tensors;
 using Derain.Data.Loading;
 using Derain.Data.Metrics;
 
@@ -34,14 +35,32 @@ internal static class ValidationSampling
         return ((height - h) / 2, (width - w) / 2, h, w);
     }
 
-    /// <summary>Adds a score to its video's list.</summary>
-    public static void Add(Dictionary<string, List<QualityScore>> scores, string video, QualityScore score)
+    /// <summary>
+    /// Measures every index in <paramref name="indices"/> inside its own <see cref="TensorScope"/> and averages the
+    /// restored and the input scores per group (video or scene) first, then over groups.
+    /// </summary>
+    /// <param name="indices">The samples measured.</param>
+    /// <param name="measure">One index → its group and the scores of the restored output and of the rainy input.</param>
+    public static (QualityScore Restored, QualityScore Input) Average(IEnumerable<int> indices, Func<int, (string Group, QualityScore Restored, QualityScore Input)> measure)
     {
-        if (!scores.TryGetValue(video, out var list)) scores[video] = list = [];
+        var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
+        var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
+        foreach (int index in indices)
+        {
+            using var scope = TensorScope.Begin();
+            var (group, r, i) = measure(index);
+            Add(restored, group, r);
+            Add(input, group, i);
+        }
+        return (Mean(restored), Mean(input));
+    }
+
+    private static void Add(Dictionary<string, List<QualityScore>> scores, string group, QualityScore score)
+    {
+        if (!scores.TryGetValue(group, out var list)) scores[group] = list = [];
         list.Add(score);
     }
 
-    /// <summary>The mean over videos of each video's mean score.</summary>
-    public static QualityScore Mean(Dictionary<string, List<QualityScore>> perVideo)
-        => QualityScore.Mean(perVideo.Values.Select(QualityScore.Mean));
+    private static QualityScore Mean(Dictionary<string, List<QualityScore>> perGroup)
+        => QualityScore.Mean(perGroup.Values.Select(QualityScore.Mean));
 }

@@ -39,24 +39,19 @@ public sealed class ValidationSet : IValidationSet
     public int Count => _indices.Length;
 
     /// <summary>Mean scores of the prediction and of the rainy input itself, each averaged per video then over videos.</summary>
-    public (QualityScore Restored, QualityScore Input) Evaluate()
+    public (QualityScore Restored, QualityScore Input) Evaluate() => ValidationSampling.Average(_indices, Measure);
+
+    private (string Video, QualityScore Restored, QualityScore Input) Measure(int index)
     {
-        var restored = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        var input = new Dictionary<string, List<QualityScore>>(StringComparer.Ordinal);
-        foreach (int index in _indices)
-        {
-            using var scope = TensorScope.Begin();
-            using var sample = _dataset.Get(index, new Generator(0));
-            var (frames, target) = Clip(sample);
-            var prediction = _predict(frames);
-            string video = sample.Name[..sample.Name.LastIndexOf('/')];
-            int h = target.Size(2), w = target.Size(3);
-            var gt = new Image(1, h, w, target.ToArray());
-            ValidationSampling.Add(restored, video, QualityMetrics.Evaluate(new Image(1, h, w, prediction.ToArray()), gt));
-            using var centre = Ops.Narrow(frames, 1, frames.Size(1) / 2, 1);
-            ValidationSampling.Add(input, video, QualityMetrics.Evaluate(new Image(1, h, w, centre.ToArray()), gt));
-        }
-        return (ValidationSampling.Mean(restored), ValidationSampling.Mean(input));
+        using var sample = _dataset.Get(index, new Generator(0));
+        var (frames, target) = Clip(sample);
+        var prediction = _predict(frames);
+        int h = target.Size(2), w = target.Size(3);
+        var gt = new Image(1, h, w, target.ToArray());
+        using var centre = Ops.Narrow(frames, 1, frames.Size(1) / 2, 1);
+        return (sample.Name[..sample.Name.LastIndexOf('/')],
+            QualityMetrics.Evaluate(new Image(1, h, w, prediction.ToArray()), gt),
+            QualityMetrics.Evaluate(new Image(1, h, w, centre.ToArray()), gt));
     }
 
     /// <summary>The network input [1, T, h, w] and target [1, 1, h, w] of one clip after the centre crop.</summary>
