@@ -26,7 +26,8 @@ public static class MgidCheckpoint
     public const string Architecture = "mgid";
 
     private const string Anchor = "encoder.moduleConv1.0.weight";
-    private const string MemoryName = "memory_items";
+    /// <summary>The state-dict name of the memory items (a buffer beside the official convAE weights).</summary>
+    public const string MemoryName = "memory_items";
 
     /// <summary>Loads a network (evaluation mode) from <paramref name="path"/>; <see cref="InvalidDataException"/> naming the problem when it is not MGID.</summary>
     public static MgidNet Load(string path) => Load(path, out _);

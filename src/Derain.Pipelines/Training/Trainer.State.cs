@@ -51,8 +51,17 @@ public sealed partial class Trainer
         {
             if (candidates.Count == 0)
             {
+                string start = "from scratch";
+                if (_config.Path.PretrainNetwork is string pretrain)
+                {
+                    string file = _config.Resolve(pretrain);
+                    if (!File.Exists(file))
+                        throw new ConfigException($"path.pretrain_network: {file} does not exist; give the weights to start from (a file derain run takes for {_config.Network.Type}), or remove the key to start from random weights");
+                    _network.LoadPretrained(file);
+                    start = $"from the weights {file}";
+                }
                 _reporter.Message(string.Create(CultureInfo.InvariantCulture,
-                    $"starting {_config.Name} from scratch: {_config.Network.Type}{(_config.Network.Type == "eevrsr" ? $" ({_config.Network.Variant})" : "")}, {_network.Module.ParameterCount(trainableOnly: true):N0} trainable parameters, " +
+                    $"starting {_config.Name} {start}: {_config.Network.Type}{(_config.Network.Type == "eevrsr" ? $" ({_config.Network.Variant})" : "")}, {_network.Module.ParameterCount(trainableOnly: true):N0} trainable parameters, " +
                     $"{_loader.BatchesPerEpoch} batches per epoch, {_validation.Count} validation clips"));
                 return;
             }

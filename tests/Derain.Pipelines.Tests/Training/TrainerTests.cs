@@ -113,6 +113,37 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
     }
 
     [Fact]
+    public void Path_pretrain_network_starts_a_fresh_run_from_given_weights_and_a_resume_ignores_it()
+    {
+        // The reference run's 12 iterations take its loss down by more than 1.5× (first test); a run starting from its
+        // delivered weights must begin near where it ended, not where a random start does.
+        var reference = sets.Straight;
+        string weights = Path.Combine(reference.ExperimentDirectory, "models", Trainer.LastModel);
+        string copy = Path.Combine(Directory.CreateDirectory(_dir["weights"]).FullName, "trained.safetensors");
+        File.Copy(weights, copy);
+        var recorder = new TrainingRecorder(stopAfter: 1);
+        var stopped = Train(sets.Load(_dir["pre"], $"path.pretrain_network={copy}", "train.total_iter=2"), recorder);
+        Assert.Contains(recorder.Messages, m => m.StartsWith($"starting eevrsr_tiny from the weights {copy}", StringComparison.Ordinal));
+        Assert.Equal(1, stopped.Iteration);
+        static double FirstLoss(string dir) => TrainingLog.Read(Path.Combine(dir, TrainingLog.JsonFile)).First(e => e.Kind == LogEntry.Train)["loss"]!.Value;
+        double scratch = FirstLoss(reference.ExperimentDirectory), pretrained = FirstLoss(stopped.ExperimentDirectory);
+        Assert.True(pretrained < scratch / 1.5, $"the first loss from trained weights ({pretrained}) should be well below a random start's ({scratch})");
+
+        // Resuming reads the checkpoint, not the pretrained file (gone by now).
+        File.Delete(copy);
+        var resumed = Train(sets.Load(_dir["pre"], $"path.pretrain_network={copy}", "train.total_iter=2"));
+        Assert.Equal(TrainingStatus.Completed, resumed.Status);
+        Assert.Equal(2, resumed.Iteration);
+
+        // A fresh run with a missing file, or with weights of the other variant, names the key and the fix.
+        var e = Assert.Throws<ConfigException>(() => Train(sets.Load(_dir["missing"], $"path.pretrain_network={copy}")));
+        Assert.Contains("path.pretrain_network:", e.Message);
+        Assert.Contains("does not exist", e.Message);
+        var wrong = Assert.Throws<InvalidDataException>(() => Train(sets.Load(_dir["variant"], $"path.pretrain_network={weights}", "network.variant=derain_only")));
+        Assert.Contains("holds EEVRSR all weights, but network.variant is derain_only", wrong.Message);
+    }
+
+    [Fact]
     public void Settings_a_checkpoint_depends_on_cannot_change_silently()
     {
         Train(sets.Load(_dir["exp"], "train.total_iter=4"));
@@ -176,6 +207,8 @@ public sealed class TrainerTests(TinySets sets) : IDisposable
         }
 
         private Tensor Predict(Tensor frames) => Ops.Narrow(frames, 1, 2, 1) * _w.Data;
+
+        public void LoadPretrained(string path) => throw new NotSupportedException("the stand-in has no weight files");
 
         public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) { }
     }

@@ -406,12 +406,15 @@ public sealed class LoggerConfig
 /// <summary><c>path:</c> where experiments live and whether to continue one.</summary>
 public sealed class PathConfig
 {
-    public PathConfig(string experiments = "experiments", string resume = "auto")
+    public PathConfig(string experiments = "experiments", string resume = "auto", string? pretrainNetwork = null)
     {
         if (string.IsNullOrWhiteSpace(experiments)) throw new ConfigValueException("experiments", "is empty; give a folder, e.g. ../experiments");
         if (string.IsNullOrWhiteSpace(resume)) throw new ConfigValueException("resume", "is empty; use auto, none or the path of a checkpoint folder");
         Experiments = experiments;
         Resume = resume;
+        if (pretrainNetwork is not null && string.IsNullOrWhiteSpace(pretrainNetwork))
+            throw new ConfigValueException("pretrain_network", "is empty; give a weights file to start from, or leave the key out to start from random weights");
+        PretrainNetwork = pretrainNetwork;
     }
 
     /// <summary>Folder holding one sub-folder per experiment.</summary>
@@ -423,4 +426,11 @@ public sealed class PathConfig
     /// otherwise the path of a checkpoint folder (or a file in it) to continue from.
     /// </summary>
     public string Resume { get; }
+
+    /// <summary>
+    /// Weights the network starts from instead of its random initialisation (BasicSR's <c>pretrain_network_g</c>):
+    /// any file <c>derain run</c> takes for the network (official checkpoints, <c>.safetensors</c> from
+    /// <c>derain train</c>). Only a fresh start reads it; a resumed run continues from its checkpoint's weights.
+    /// </summary>
+    public string? PretrainNetwork { get; }
 }

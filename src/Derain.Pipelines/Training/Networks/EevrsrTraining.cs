@@ -58,5 +58,16 @@ public sealed class EevrsrTraining : ITrainableNetwork
 
     public Tensor Predict(Tensor frames) => _net.Forward(frames);
 
+    public void LoadPretrained(string path)
+    {
+        var source = EevrsrCheckpoint.Load(path);
+        if (source.Variant != _net.Variant)
+            throw new InvalidDataException(
+                $"{path} holds EEVRSR {Describe(source.Variant)} weights, but network.variant is {Describe(_net.Variant)}; set network.variant: {Describe(source.Variant)} or use {Describe(_net.Variant)} weights");
+        _net.LoadStateDict(source.StateDict(), strict: true);
+    }
+
+    private static string Describe(EevrsrVariant variant) => variant == EevrsrVariant.All ? "all" : "derain_only";
+
     public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) => EevrsrCheckpoint.Save(_net, path, metadata);
 }

@@ -52,6 +52,13 @@ public interface ITrainableNetwork
     {
     }
 
+    /// <summary>
+    /// Replaces the freshly initialised weights by those of <paramref name="path"/> (<c>path.pretrain_network</c>), read
+    /// with the same loader as <c>derain run</c>; <see cref="InvalidDataException"/> naming the difference when the file
+    /// holds another network or other widths.
+    /// </summary>
+    void LoadPretrained(string path);
+
     /// <summary>Writes the weights as the deliverable <c>.safetensors</c> with <paramref name="metadata"/>.</summary>
     void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata);
 }

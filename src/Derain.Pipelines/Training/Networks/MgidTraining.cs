@@ -87,6 +87,16 @@ public sealed class MgidTraining : ITrainableNetwork
         return Ops.Affine(Ops.Flip(output, 1), 0.5, 0.5);
     }
 
+    /// <remarks>A file without memory items (a bare convAE state dict) keeps the freshly drawn memory, as Train.py's
+    /// random start.</remarks>
+    public void LoadPretrained(string path)
+    {
+        var source = MgidCheckpoint.Load(path, out bool memoryFromFile);
+        var state = source.StateDict();
+        if (!memoryFromFile) state = state.Where(kv => kv.Key != MgidCheckpoint.MemoryName).ToDictionary(kv => kv.Key, kv => kv.Value);
+        _net.LoadStateDict(state, strict: memoryFromFile);
+    }
+
     public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) => MgidCheckpoint.Save(_net, path, metadata);
 
     /// <summary>RGB on [0, 1] [B, 3, H, W] → BGR on [−1, 1], the official cv2.imread order and x/127.5 − 1 scale.</summary>

@@ -120,5 +120,7 @@ public sealed class VimpnetTraining : ITrainableNetwork
     /// <summary>RGB clip [1, T, 3, h, w] on [0, 1] → the final output [1, T, 3, h, w] (not clamped).</summary>
     public Tensor Predict(Tensor frames) => _net.Forward(frames).Output;
 
+    public void LoadPretrained(string path) => VimpnetCheckpoint.LoadInto(_net, path);
+
     public void SaveWeights(string path, IReadOnlyDictionary<string, string> metadata) => VimpnetCheckpoint.Save(_net, path, metadata);
 }
