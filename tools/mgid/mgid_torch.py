@@ -23,7 +23,6 @@ Commands:
 import hashlib
 import os
 import re
-import struct
 import sys
 
 import numpy as np
@@ -32,6 +31,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+import seeded_weights  # noqa: E402
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "mgid"))
 FEATURES, MEMORY_SIZE = 64, 20
 
@@ -212,27 +213,14 @@ RULES = [("M1", r"memory_items", "any", 0.0, 0.5, None), ("C1", r".*\.running_va
          ("C4", r".*\.bias", "1", 0.0, 0.05, None), ("C5", r".*", ">=2", 0.0, None, 2.5)]
 
 
-def fnv1a64(name):
-    h = 0xCBF29CE484222325
-    for byte in name.encode("utf-8"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def seeded(name, shape):
+    """The README recipe: the first rule matching the name and rank gives c and s (or s from the fan-in)."""
     for _, pattern, dims, c, s, gain in RULES:
         if re.fullmatch(pattern, name) and (dims == "any" or (dims == "1") == (len(shape) == 1)):
             break
-    n = int(np.prod(shape)) if shape else 1
     if s is None:
-        s = gain / np.sqrt(float(n // shape[0]))
-    with np.errstate(over="ignore"):
-        z = np.uint64(fnv1a64(name)) + np.arange(n, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    u = (z >> np.uint64(40)).astype(np.float64) / 16777216.0
-    return (c + s * (2.0 * u - 1.0)).astype(np.float32).reshape(shape)
+        s = gain / np.sqrt(float(int(np.prod(shape)) // shape[0]))
+    return seeded_weights.centred(name, shape, c, s)
 
 
 def seeded_model():

@@ -31,6 +31,8 @@ import torch.nn.functional as F
 from torchvision.ops import deform_conv2d
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+import seeded_weights  # noqa: E402
 FIXTURE = os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "vimpnet")
 # Widths are read from the state dict, so a reduced-width VimpnetNet (VimpnetOptions) runs here unchanged.
 
@@ -271,23 +273,9 @@ def forward(p, lqs):
 
 # ------------------------------------------------------------------------------------------------ seeded weights
 
-def fnv1a64(text):
-    h = 0xCBF29CE484222325
-    for byte in text.encode("utf-8"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def seeded(name, shape, c, s):
-    """The README recipe, vectorised: c + s*(2u - 1), u = splitmix64(h + i) >> 40 / 2^24, rounded to float32."""
-    n = int(np.prod(shape))
-    with np.errstate(over="ignore"):
-        z = np.uint64(fnv1a64(name)) + np.arange(n, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    u = (z >> np.uint64(40)).astype(np.float64) / 16777216.0
-    return torch.from_numpy((c + s * (2.0 * u - 1.0)).astype(np.float32).reshape(shape))
+    """The README recipe: c + s*(2u - 1) per element (tools/common/seeded_weights.py)."""
+    return torch.from_numpy(seeded_weights.centred(name, shape, c, s))
 
 
 def seeded_state():
