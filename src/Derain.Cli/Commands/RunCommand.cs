@@ -84,10 +84,10 @@ public static class RunCommand
                 int tileSize = r.GetResult(tile) is not null ? r.GetValue(tile) : MgidRestorer.AutoTile;
                 int overlap = r.GetResult(tileOverlap) is not null ? r.GetValue(tileOverlap) : tileSize > 0 ? Math.Min(32, tileSize / 2) : 0;
                 var net = MgidModels.Load(r.GetValue(weights), out bool memoryFromFile);
-                // The bundled MGID model is a short first training run that scores below the rainy input on its held-out
+                // The bundled MGID model is a short training run whose PSNR is below the rainy input's on its held-out
                 // set (models/mgid/README.md); say so rather than let a user take its output for MGID's quality.
                 if (r.GetValue(weights) is null)
-                    console.MarkupLine("[yellow]note:[/] " + Markup.Escape($"Derain's default MGID model ({MgidModels.DefaultModelPath}) is a short first training run and does not yet improve on rainy input on its held-out set (models/mgid/README.md); pass --weights with a trained MGID checkpoint for MGID's published quality."));
+                    console.MarkupLine("[yellow]note:[/] " + Markup.Escape($"Derain's default MGID model ({MgidModels.DefaultModelPath}) is a short training run and does not yet beat the rainy input's PSNR on its held-out set (models/mgid/README.md); pass --weights with a trained MGID checkpoint for MGID's published quality."));
                 if (!memoryFromFile)
                     console.MarkupLine("[yellow]warning:[/] " + Markup.Escape("the weights hold no memory_items; MGID runs with a random initial memory, not the trained one."));
                 restorer = new MgidRestorer(net, tileSize, overlap);
