@@ -134,6 +134,43 @@ public sealed class PlotTests
     }
 
     [Fact]
+    public void A_legend_too_wide_for_the_title_line_moves_into_the_panel_and_a_short_one_stays_on_it()
+    {
+        // MGID's log: the total and five terms. On the title line their names would run into "training loss (log
+        // scale)"; the PSNR panel's two names fit beside its title.
+        using var dir = new TempFolder();
+        string[] terms = ["loss_pixel", "loss_tex", "loss_same", "loss_gather", "loss_bsw"];
+        var entries = new List<LogEntry>();
+        for (int i = 1; i <= 40; i++)
+        {
+            var e = new LogEntry(LogEntry.Train, i * 10).Add("epoch", 0).Add("lr", 1e-4).Add("loss", 1.0 / i);
+            foreach (var (t, k) in terms.Select((t, k) => (t, k))) e.Add(t, (k + 1) * 0.01 / i);
+            entries.Add(e);
+            if (i % 10 == 0) entries.Add(new LogEntry(LogEntry.Validation, i * 10).Add("psnr", 25 + i * 0.01).Add("input_psnr", 24.0));
+        }
+        string path = dir["plot.png"];
+        TrainingPlot.Write(path, entries, "mgid");
+        var image = ImageFile.Read(path);
+        int plane = image.PlaneSize;
+        (int, int, int) At(int x, int y) => (Byte(image.Data[y * image.Width + x]), Byte(image.Data[plane + y * image.Width + x]), Byte(image.Data[2 * plane + y * image.Width + x]));
+        int Count(int top, int bottom, int left, Func<(int, int, int), bool> match)
+        {
+            int n = 0;
+            for (int y = top; y < bottom; y++)
+                for (int x = left; x < image.Width; x++)
+                    if (match(At(x, y))) n++;
+            return n;
+        }
+        var swatches = TrainingPlot.TermColors.Select(Of).Select(c => ((int)c.Item1, (int)c.Item2, (int)c.Item3)).ToHashSet();
+        // The loss panel's frame starts at row 64; its title line is rows 40–53, the title itself ends left of x 400.
+        Assert.Equal(0, Count(0, 64, 0, swatches.Contains));
+        Assert.Equal(0, Count(40, 54, image.Width / 2, px => px == Of(TrainingPlot.Ink)));
+        Assert.True(Count(64, 140, image.Width / 2, swatches.Contains) >= 5 * 100, "five term swatches inside the loss panel's upper right");
+        // The PSNR panel (frame from row 432): "PSNR" and "rainy input" on its title line, right of the middle.
+        Assert.True(Count(408, 422, image.Width / 2, px => px == Of(TrainingPlot.PsnrColor)) >= 100, "the PSNR swatch on the title line");
+    }
+
+    [Fact]
     public void An_empty_log_still_makes_a_plot()
     {
         using var dir = new TempFolder();

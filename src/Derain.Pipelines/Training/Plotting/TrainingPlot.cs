@@ -21,7 +21,7 @@ public static class TrainingPlot
     public static Rgb InputColor { get; } = new(128, 128, 128);
 
     /// <summary>Colours of the loss terms after the total, in column order.</summary>
-    public static IReadOnlyList<Rgb> TermColors { get; } = [new(255, 127, 14), new(44, 160, 44), new(148, 103, 189), new(140, 86, 75)];
+    public static IReadOnlyList<Rgb> TermColors { get; } = [new(255, 127, 14), new(44, 160, 44), new(148, 103, 189), new(140, 86, 75), new(227, 119, 194), new(188, 189, 34)];
 
     private const int Scale = 2, Left = 100, Right = Width - 30;
     private static readonly (int Top, int Bottom) LossPanel = (64, 356), PsnrPanel = (432, Height - 72);
@@ -104,13 +104,49 @@ public static class TrainingPlot
                 foreach (var p in s.Points) canvas.Fill(Px(p.X) - 3, Py(p.Y) - 3, 7, 7, s.Color);
             if (s.Points.Count == 1 && !markers) canvas.Fill(Px(s.Points[0].X) - 2, Py(s.Points[0].Y) - 2, 5, 5, s.Color);
         }
-        if (series.Count > 1) Legend(canvas, series, top - 24);
+        if (series.Count > 1) Legend(canvas, series, Left + PlotFont.Measure(title, Scale) + 24, top);
     }
 
-    /// <summary>Colour swatches and names, right-aligned on the panel's title line.</summary>
-    private static void Legend(Canvas canvas, List<Series> series, int y)
+    /// <summary>
+    /// Colour swatches and names, right-aligned on the panel's title line when they fit to the right of the title
+    /// (<paramref name="titleEnd"/>); otherwise in right-aligned rows inside the panel's upper right corner, on a boxed
+    /// background, so that names never run into the title (MGID logs five loss terms besides the total).
+    /// </summary>
+    private static void Legend(Canvas canvas, List<Series> series, int titleEnd, int top)
     {
-        int x = Right;
+        // A swatch 22 px before its name and 20 px between items (see DrawRow).
+        static int ItemWidth(Series s) => PlotFont.Measure(s.Name, Scale) + 42;
+        int total = series.Sum(ItemWidth) - 20;
+        if (Right - total >= titleEnd)
+        {
+            DrawRow(canvas, series, top - 24);
+            return;
+        }
+        const int rowHeight = 20, pad = 8;
+        var rows = new List<List<Series>> { new() };
+        int width = 0, widest = 0, limit = Right - Left - 2 * pad - 40;
+        foreach (var s in series)
+        {
+            int w = ItemWidth(s);
+            if (rows[^1].Count > 0 && width + w - 20 > limit)
+            {
+                rows.Add([]);
+                width = 0;
+            }
+            rows[^1].Add(s);
+            width += w;
+            widest = Math.Max(widest, width - 20);
+        }
+        int boxLeft = Right - 6 - widest - 2 * pad, boxTop = top + 6, boxHeight = rows.Count * rowHeight + pad;
+        canvas.Fill(boxLeft, boxTop, widest + 2 * pad, boxHeight, Background);
+        canvas.Rectangle(boxLeft, boxTop, widest + 2 * pad, boxHeight, Grid);
+        for (int r = 0; r < rows.Count; r++) DrawRow(canvas, rows[r], boxTop + pad + r * rowHeight, Right - 6 - pad);
+    }
+
+    /// <summary>One legend row, its last name ending at <paramref name="right"/>.</summary>
+    private static void DrawRow(Canvas canvas, List<Series> series, int y, int right = Right)
+    {
+        int x = right;
         foreach (var s in Enumerable.Reverse(series))
         {
             x -= PlotFont.Measure(s.Name, Scale);
