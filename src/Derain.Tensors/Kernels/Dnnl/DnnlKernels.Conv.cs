@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Derain.Tensors.Kernels.Dnnl.Native;
+using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors.Kernels.Dnnl;
 
@@ -192,6 +193,11 @@ public sealed partial class DnnlKernels
         const string op = "ConvBackwardData";
         CheckConvLengths(op, g, layouts, dx.Length, "dx", w.Length, dy.Length, "dy");
         if (g.N == 0) return;
+        if (FewChannelPays(g, layouts))
+        {
+            FewChannelConv.BackwardData(g, layouts.OutputBlocked, dy, w, dx, vectorized: true);
+            return;
+        }
         if (!layouts.Any && TransposedBackwardDataPays(g))
         {
             ConvBackwardDataAsForward(g, dy, w, dx);
@@ -218,6 +224,22 @@ public sealed partial class DnnlKernels
     internal static bool TransposedBackwardDataPays(ConvGeometry g) =>
         g.OutChannels == 1 && g.Groups == 1 && g.KernelPlane > 1 && g.Stride.All(s => s == 1) && g.Dilation.All(d => d == 1) &&
         g.PadBegin.Zip(g.Kernel).All(p => p.First <= p.Second - 1) && g.PadEnd.Zip(g.Kernel).All(p => p.First <= p.Second - 1);
+
+    /// <summary>
+    /// Whether the backward passes run on <see cref="FewChannelConv"/> (own AVX-512 kernels) instead of oneDNN: on by
+    /// default; tests and <c>./bench convprobe</c> switch it off to compare.
+    /// </summary>
+    internal bool FewChannelKernels { get; set; } = true;
+
+    /// <summary>
+    /// Backward data and weights of 2-D convolutions with 1–8 NCHW input channels and 17–32 output channels
+    /// (EEVRSR's first layers: 5→24 5×5 stride 2, 2→24 and 5→24 7×7) on CPUs with AVX-512. oneDNN 2.6 has no
+    /// 16-channel input block to vectorise over there and reached 35–45 GFLOP/s per core (its backward-weights choice
+    /// is its AVX2 kernel). Without AVX-512 oneDNN's kernels stay: <see cref="FewChannelConv"/>'s portable path is
+    /// scalar (it is the exact oracle for the vector one) and would be slower than them.
+    /// </summary>
+    internal bool FewChannelPays(ConvGeometry g, ConvLayouts layouts) =>
+        FewChannelKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && FewChannelConv.Applies(g);
 
     /// <summary>
     /// dx as the forward convolution of dy with the spatially flipped kernel (the adjoint of a stride-1 correlation
@@ -257,6 +279,11 @@ public sealed partial class DnnlKernels
             // No samples: the gradients are sums over nothing.
             dw.Clear();
             dbias.Clear();
+            return;
+        }
+        if (FewChannelPays(g, layouts))
+        {
+            FewChannelConv.BackwardWeights(g, layouts.OutputBlocked, x, dy, dw, dbias, vectorized: true);
             return;
         }
         fixed (float* px = x, pdy = dy, pdw = dw, pdb = dbias)
