@@ -22,10 +22,10 @@ namespace Derain.Tensors.Kernels.Managed;
 /// </para>
 /// <para>
 /// Every output element is one fixed chain of fused multiply-adds (weights: per output row, from zero, then added
-/// to the running total; data: over the row's taps in (ky, kx, co) order, from zero), whatever the vector width or
-/// thread count; the scalar path (<c>vectorized: false</c>, taken without AVX-512) runs the same chains, so both give
-/// bit-identical results and each checks the other. Work splits over (input channel, kernel row) pairs for the
-/// weights and over samples for the data; neither needs a cross-thread reduction.
+/// to the sample's running total, the samples' totals then summed in order; data: over the row's taps in (ky, kx, co) order, from zero), whatever the vector width or
+/// thread count; the scalar path (<c>vectorized: false</c>) runs the same chains, so both give bit-identical results
+/// and each checks the other. Both passes split the work over samples; the weight gradient keeps one partial sum per
+/// sample and adds them in sample order, so no result depends on the thread count.
 /// </para>
 /// </summary>
 internal static unsafe class FewChannelConv
@@ -68,16 +68,23 @@ internal static unsafe class FewChannelConv
 
         int pairs = cin * kh;
         int perPair = kw * blocks * Lanes;
-        // Totals [pair = ci·kh + ky][kx][block][16], then the bias [block][16].
-        using var totalsLease = ScratchBuffers.Rent<float>((long)pairs * perPair + blocks * Lanes);
+        // Per sample: totals [pair = ci·kh + ky][kx][block][16], then the bias [block][16]; summed over the samples
+        // in order afterwards, so the result does not depend on how the samples were split over threads.
+        int slot = pairs * perPair + blocks * Lanes;
+        using var totalsLease = ScratchBuffers.Rent<float>((long)g.N * slot);
         float* totals = totalsLease.Pointer<float>();
-        new Span<float>(totals, pairs * perPair + blocks * Lanes).Clear();
+        new Span<float>(totals, g.N * slot).Clear();
         fixed (float* px = x, pdy = dy)
         {
             nint xp = (nint)px, dyp = (nint)pdy, tp = (nint)totals;
-            long work = (long)g.N * g.OutPlane * kw * blocks * Lanes;
-            RangeParallel.For(pairs, work, (start, end) =>
-                WeightsChunk(g, dyBlocked, (float*)xp, (float*)dyp, (float*)tp, start, end, hasBias && start == 0, vectorized));
+            long work = (long)g.OutPlane * pairs * kw * blocks * Lanes;
+            RangeParallel.For(g.N, work, (start, end) =>
+                WeightsSamples(g, dyBlocked, (float*)xp, (float*)dyp, (float*)tp, start, end, hasBias, vectorized));
+        }
+        for (int n = 1; n < g.N; n++)
+        {
+            float* src = totals + (long)n * slot;
+            for (int i = 0; i < slot; i++) totals[i] += src[i];
         }
         for (int co = 0; co < cout; co++)
         {
@@ -89,30 +96,31 @@ internal static unsafe class FewChannelConv
         }
     }
 
-    /// <summary>The totals of pairs [pairStart, pairEnd) over all samples and output rows (and the bias if asked).</summary>
-    private static void WeightsChunk(ConvGeometry g, bool dyBlocked, float* x, float* dy, float* totals, int pairStart, int pairEnd, bool bias, bool vectorized)
+    /// <summary>Each sample's totals over its output rows (and its bias sum if asked), for samples [nStart, nEnd).</summary>
+    private static void WeightsSamples(ConvGeometry g, bool dyBlocked, float* x, float* dy, float* totals, int nStart, int nEnd, bool bias, bool vectorized)
     {
         int cin = g.InChannels, cout = g.OutChannels, blocks = Blocks(cout), kh = g.Kernel[0], kw = g.Kernel[1];
         int h = g.InSize[0], w = g.InSize[1], oh = g.OutSize[0], ow = g.OutSize[1];
         int sy = g.Stride[0], sx = g.Stride[1], pby = g.PadBegin[0], pbx = g.PadBegin[1];
+        int pairs = cin * kh;
         int perPair = kw * blocks * Lanes;
+        int slot = pairs * perPair + blocks * Lanes;
         // Input rows padded with zeros on both sides, so every tap of every output column reads inside the row.
         int wp = (ow - 1) * sx + kw;
-        int ciLo = pairStart / kh, ciHi = (pairEnd - 1) / kh;
-        using var padLease = ScratchBuffers.Rent<float>((long)(ciHi - ciLo + 1) * h * wp);
+        using var padLease = ScratchBuffers.Rent<float>((long)cin * h * wp);
         float* pad = padLease.Pointer<float>();
         using var rowLease = ScratchBuffers.Rent<float>(dyBlocked ? 1 : (long)blocks * ow * Lanes);
         float* dyRow = rowLease.Pointer<float>();
-        float* biasTotal = totals + cin * kh * perPair;
         int copyLo = Math.Max(0, pbx), copyHi = Math.Min(wp, pbx + w);  // padded columns that hold input columns
 
-        for (int n = 0; n < g.N; n++)
+        for (int n = nStart; n < nEnd; n++)
         {
-            for (int ci = ciLo; ci <= ciHi; ci++)
+            float* sample = totals + (long)n * slot;
+            float* biasTotal = sample + pairs * perPair;
+            for (int ci = 0; ci < cin; ci++)
                 for (int iy = 0; iy < h; iy++)
                 {
-                    float* dst = pad + ((ci - ciLo) * h + iy) * wp;
-                    var row = new Span<float>(dst, wp);
+                    var row = new Span<float>(pad + (ci * h + iy) * wp, wp);
                     row.Clear();
                     if (copyHi > copyLo)
                         new ReadOnlySpan<float>(x + ((long)(n * cin + ci) * h + iy) * w + (copyLo - pbx), copyHi - copyLo).CopyTo(row[copyLo..copyHi]);
@@ -124,19 +132,19 @@ internal static unsafe class FewChannelConv
                     d0 = dy + ((long)n * blocks * oh + oy) * ow * Lanes;
                 else
                 {
-                    BlockRow(dy + (long)n * cout * oh * ow + (long)oy * ow, cout, blocks, oh * ow, ow, dyRow);
+                    BlockRow(dy + (long)n * cout * oh * ow + (long)oy * ow, cout, blocks, oh * ow, ow, dyRow, vectorized);
                     d0 = dyRow;
                 }
                 // Block b of this row starts blockStride floats after block 0.
                 long blockStride = dyBlocked ? (long)oh * ow * Lanes : (long)ow * Lanes;
                 if (bias) BiasRow(d0, blockStride, blocks, ow, biasTotal, vectorized);
-                for (int pair = pairStart; pair < pairEnd; pair++)
+                for (int pair = 0; pair < pairs; pair++)
                 {
                     int ci = pair / kh, ky = pair % kh;
                     int iy = oy * sy + ky - pby;
                     if ((uint)iy >= (uint)h) continue;
-                    float* xr = pad + ((ci - ciLo) * h + iy) * wp;
-                    float* total = totals + pair * perPair;
+                    float* xr = pad + (ci * h + iy) * wp;
+                    float* total = sample + pair * perPair;
                     for (int kx0 = 0; kx0 < kw; kx0 += 8)
                     {
                         int taps = Math.Min(8, kw - kx0);
@@ -150,14 +158,64 @@ internal static unsafe class FewChannelConv
     }
 
     /// <summary>One NCHW dy row (all channels) as 16-channel blocks [block][ow][16], padding lanes zero.</summary>
-    private static void BlockRow(float* src, int cout, int blocks, long channelStride, int ow, float* dst)
+    private static void BlockRow(float* src, int cout, int blocks, long channelStride, int ow, float* dst, bool vectorized)
     {
-        new Span<float>(dst, blocks * ow * Lanes).Clear();
-        for (int co = 0; co < cout; co++)
+        int ox0 = 0;
+        if (vectorized)
         {
-            float* s = src + co * channelStride;
-            float* d = dst + (co / Lanes) * ow * Lanes + co % Lanes;
-            for (int ox = 0; ox < ow; ox++) d[ox * Lanes] = s[ox];
+            // Whole 16×16 tiles in registers: 16 channel rows (zeros past cout) become 16 pixel vectors.
+            for (; ox0 + Lanes <= ow; ox0 += Lanes)
+                for (int b = 0; b < blocks; b++)
+                    Transpose16(src + b * Lanes * channelStride + ox0, channelStride, Math.Min(Lanes, cout - b * Lanes), dst + (b * ow + ox0) * Lanes, Lanes);
+        }
+        for (int b = 0; b < blocks; b++)
+            for (int l = 0; l < Lanes; l++)
+            {
+                int co = b * Lanes + l;
+                float* d = dst + b * ow * Lanes + l;
+                if (co < cout)
+                {
+                    float* s = src + co * channelStride;
+                    for (int ox = ox0; ox < ow; ox++) d[ox * Lanes] = s[ox];
+                }
+                else
+                    for (int ox = ox0; ox < ow; ox++) d[ox * Lanes] = 0;
+            }
+    }
+
+    /// <summary>
+    /// dst row j (at dst + j·dstStride, 16 floats) = column j of the 16×16 tile whose row i is src + i·srcStride, rows
+    /// i ≥ <paramref name="rows"/> read as zeros (AVX-512: unpack, in-lane shuffle, two 128-bit lane shuffles).
+    /// </summary>
+    private static void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
+    {
+        var r = stackalloc Vector512<float>[Lanes];
+        for (int i = 0; i < Lanes; i++) r[i] = i < rows ? Vector512.Load(src + i * srcStride) : Vector512<float>.Zero;
+        var t = stackalloc Vector512<float>[Lanes];
+        for (int i = 0; i < Lanes; i += 2)
+        {
+            t[i] = Avx512F.UnpackLow(r[i], r[i + 1]);
+            t[i + 1] = Avx512F.UnpackHigh(r[i], r[i + 1]);
+        }
+        // t[4k..4k+3] → r[4k..4k+3]: rows of 4-element groups.
+        for (int k = 0; k < Lanes; k += 4)
+        {
+            r[k] = Avx512F.Shuffle(t[k], t[k + 2], 0x44);
+            r[k + 1] = Avx512F.Shuffle(t[k], t[k + 2], 0xEE);
+            r[k + 2] = Avx512F.Shuffle(t[k + 1], t[k + 3], 0x44);
+            r[k + 3] = Avx512F.Shuffle(t[k + 1], t[k + 3], 0xEE);
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            t[k] = Avx512F.Shuffle4x128(r[k], r[k + 4], 0x88);
+            t[k + 4] = Avx512F.Shuffle4x128(r[k], r[k + 4], 0xDD);
+            t[k + 8] = Avx512F.Shuffle4x128(r[k + 8], r[k + 12], 0x88);
+            t[k + 12] = Avx512F.Shuffle4x128(r[k + 8], r[k + 12], 0xDD);
+        }
+        for (int k = 0; k < 8; k++)
+        {
+            Avx512F.Shuffle4x128(t[k], t[k + 8], 0x88).Store(dst + k * dstStride);
+            Avx512F.Shuffle4x128(t[k], t[k + 8], 0xDD).Store(dst + (k + 8) * dstStride);
         }
     }
 
@@ -348,25 +406,27 @@ internal static unsafe class FewChannelConv
         int h = g.InSize[0], w = g.InSize[1], oh = g.OutSize[0], ow = g.OutSize[1];
         int sy = g.Stride[0], sx = g.Stride[1], pby = g.PadBegin[0];
         int rw = plan.RowWidth, mp = plan.MPadded;
-        using var dyLease = ScratchBuffers.Rent<float>((long)cout * oh * rw);
+        using var dyLease = ScratchBuffers.Rent<float>((long)blocks * Lanes * oh * rw);
         float* dyT = dyLease.Pointer<float>();
         using var outLease = ScratchBuffers.Rent<float>((long)cin * mp);
         float* rowOut = outLease.Pointer<float>();
-        // One row's taps: offsets into dyT (without m) and into wt.
-        int maxTaps = kh * kw * cout;
-        var dyOffsets = new int[maxTaps];
-        var wOffsets = new int[maxTaps];
+        // One row's tap groups (ky, kx): offsets into dyT (channel 0, without m) and into wt (channel 0); within a
+        // group the output channels follow at strides oh·rw and cin.
+        int maxGroups = kh * kw;
+        var dyOffsets = new int[maxGroups];
+        var wOffsets = new int[maxGroups];
+        var taps = new DataTaps(cout, oh * rw, cin);
 
         for (int n = nStart; n < nEnd; n++)
         {
-            TransposeSample(dyBlocked, dy, n, cout, blocks, oh, ow, rw, plan.Left, dyT);
+            TransposeSample(dyBlocked, dy, n, cout, blocks, oh, ow, rw, plan.Left, dyT, vectorized);
             for (int iy = 0; iy < h; iy++)
             {
                 for (int p = 0; p < plan.Phases; p++)
                 {
                     int count = plan.PhaseCount[p];
                     if (count == 0) continue;
-                    int taps = 0;
+                    int groups = 0;
                     for (int ky = 0; ky < kh; ky++)
                     {
                         int num = iy + pby - ky;
@@ -374,19 +434,18 @@ internal static unsafe class FewChannelConv
                         int oy = num / sy;
                         if ((uint)oy >= (uint)oh) continue;
                         foreach (var (kx, q) in plan.PhaseTaps[p])
-                            for (int co = 0; co < cout; co++)
-                            {
-                                dyOffsets[taps] = (co * oh + oy) * rw + plan.Left + q;
-                                wOffsets[taps] = ((ky * kw + kx) * cout + co) * cin;
-                                taps++;
-                            }
+                        {
+                            dyOffsets[groups] = oy * rw + plan.Left + q;
+                            wOffsets[groups] = (ky * kw + kx) * cout * cin;
+                            groups++;
+                        }
                     }
                     fixed (int* dyo = dyOffsets, wo = wOffsets)
                     {
                         for (int m0 = 0; m0 < count; m0 += DataTile)
                         {
-                            if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, taps, rowOut + m0, mp);
-                            else DataTileScalar(cin, dyT + m0, wt, dyo, wo, taps, rowOut + m0, mp);
+                            if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, rowOut + m0, mp);
+                            else DataTileScalar(cin, dyT + m0, wt, dyo, wo, groups, taps, rowOut + m0, mp);
                         }
                     }
                     // Scatter phase p of the row: dx[n, ci, iy, s·m + p].
@@ -402,9 +461,26 @@ internal static unsafe class FewChannelConv
         }
     }
 
-    /// <summary>Sample n of dy as [co][oy][rw] rows, column ox at left + ox, zeros around.</summary>
-    private static void TransposeSample(bool dyBlocked, float* dy, int n, int cout, int blocks, int oh, int ow, int rw, int left, float* dyT)
+    /// <summary>
+    /// Sample n of dy as [co][oy][rw] rows, column ox at left + ox, zeros around. From blocked dy, whole 16×16 tiles
+    /// go through registers on the vector path and write rows for the padding channels too (dyT has blocks·16 channel
+    /// rows; those are never read).
+    /// </summary>
+    private static void TransposeSample(bool dyBlocked, float* dy, int n, int cout, int blocks, int oh, int ow, int rw, int left, float* dyT, bool vectorized)
     {
+        int ox0 = 0;
+        if (dyBlocked && vectorized)
+        {
+            for (int b = 0; b < blocks; b++)
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    float* src = dy + (((long)n * blocks + b) * oh + oy) * ow * Lanes;
+                    float* dst = dyT + ((long)b * Lanes * oh + oy) * rw + left;
+                    for (int x0 = 0; x0 + Lanes <= ow; x0 += Lanes)
+                        Transpose16(src + x0 * Lanes, Lanes, Lanes, dst + x0, (long)oh * rw);
+                }
+            ox0 = ow / Lanes * Lanes;
+        }
         for (int co = 0; co < cout; co++)
         {
             float* srcBase = dyBlocked
@@ -418,53 +494,61 @@ internal static unsafe class FewChannelConv
                 new Span<float>(d + left + ow, rw - left - ow).Clear();
                 float* s = srcBase + (long)oy * ow * step;
                 if (step == 1) new ReadOnlySpan<float>(s, ow).CopyTo(new Span<float>(d + left, ow));
-                else for (int ox = 0; ox < ow; ox++) d[left + ox] = s[ox * Lanes];
+                else for (int ox = ox0; ox < ow; ox++) d[left + ox] = s[ox * Lanes];
             }
         }
     }
 
-    private static void DataTile512(int cin, float* dyT, float* wt, int* dyo, int* wo, int taps, float* dst, int dstStride)
+    /// <summary>Output channels per tap group and their strides in the transposed dy and in the weights.</summary>
+    private readonly record struct DataTaps(int Channels, int DyStride, int WStride);
+
+    private static void DataTile512(int cin, float* dyT, float* wt, int* dyo, int* wo, int groups, DataTaps taps, float* dst, int dstStride)
     {
         switch (cin)
         {
-            case 1: DataTile512<C1>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 2: DataTile512<C2>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 3: DataTile512<C3>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 4: DataTile512<C4>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 5: DataTile512<C5>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 6: DataTile512<C6>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            case 7: DataTile512<C7>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
-            default: DataTile512<C8>(dyT, wt, dyo, wo, taps, dst, dstStride); return;
+            case 1: DataTile512<C1>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 2: DataTile512<C2>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 3: DataTile512<C3>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 4: DataTile512<C4>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 5: DataTile512<C5>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 6: DataTile512<C6>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 7: DataTile512<C7>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            default: DataTile512<C8>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
         }
     }
 
     /// <summary>
-    /// dst[ci][0..32) = Σ over the taps of dyT[dyo[t] + (0..32)] · wt[wo[t] + ci], for ci &lt; TCin: two registers
-    /// per input channel, each tap's two dy vectors shared by all channels.
+    /// dst[ci][0..32) = Σ over the tap groups g and output channels co of dyT[dyo[g] + co·DyStride + (0..32)] ·
+    /// wt[wo[g] + co·WStride + ci], for ci &lt; TCin, in (g, co) order: two registers per input channel, each tap's two
+    /// dy vectors shared by all channels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DataTile512<TCin>(float* dyT, float* wt, int* dyo, int* wo, int taps, float* dst, int dstStride)
+    private static void DataTile512<TCin>(float* dyT, float* wt, int* dyo, int* wo, int groups, DataTaps taps, float* dst, int dstStride)
         where TCin : struct, IConstant
     {
         int nc = TCin.Value;
+        int channels = taps.Channels, dyStride = taps.DyStride, wStride = taps.WStride;
         var z = Vector512<float>.Zero;
         Vector512<float> a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
         Vector512<float> b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
-        for (int t = 0; t < taps; t++)
+        for (int g = 0; g < groups; g++)
         {
-            float* d = dyT + dyo[t];
-            float* wv = wt + wo[t];
-            var u = Vector512.Load(d);
-            var v = Vector512.Load(d + Lanes);
-            Vector512<float> s;
-            s = Vector512.Create(wv[0]); a0 = Vector512.FusedMultiplyAdd(u, s, a0); b0 = Vector512.FusedMultiplyAdd(v, s, b0);
-            if (nc > 1) { s = Vector512.Create(wv[1]); a1 = Vector512.FusedMultiplyAdd(u, s, a1); b1 = Vector512.FusedMultiplyAdd(v, s, b1); }
-            if (nc > 2) { s = Vector512.Create(wv[2]); a2 = Vector512.FusedMultiplyAdd(u, s, a2); b2 = Vector512.FusedMultiplyAdd(v, s, b2); }
-            if (nc > 3) { s = Vector512.Create(wv[3]); a3 = Vector512.FusedMultiplyAdd(u, s, a3); b3 = Vector512.FusedMultiplyAdd(v, s, b3); }
-            if (nc > 4) { s = Vector512.Create(wv[4]); a4 = Vector512.FusedMultiplyAdd(u, s, a4); b4 = Vector512.FusedMultiplyAdd(v, s, b4); }
-            if (nc > 5) { s = Vector512.Create(wv[5]); a5 = Vector512.FusedMultiplyAdd(u, s, a5); b5 = Vector512.FusedMultiplyAdd(v, s, b5); }
-            if (nc > 6) { s = Vector512.Create(wv[6]); a6 = Vector512.FusedMultiplyAdd(u, s, a6); b6 = Vector512.FusedMultiplyAdd(v, s, b6); }
-            if (nc > 7) { s = Vector512.Create(wv[7]); a7 = Vector512.FusedMultiplyAdd(u, s, a7); b7 = Vector512.FusedMultiplyAdd(v, s, b7); }
+            float* d = dyT + dyo[g];
+            float* wv = wt + wo[g];
+            for (int co = 0; co < channels; co++, d += dyStride, wv += wStride)
+            {
+                var u = Vector512.Load(d);
+                var v = Vector512.Load(d + Lanes);
+                Vector512<float> s;
+                s = Vector512.Create(wv[0]); a0 = Vector512.FusedMultiplyAdd(u, s, a0); b0 = Vector512.FusedMultiplyAdd(v, s, b0);
+                if (nc > 1) { s = Vector512.Create(wv[1]); a1 = Vector512.FusedMultiplyAdd(u, s, a1); b1 = Vector512.FusedMultiplyAdd(v, s, b1); }
+                if (nc > 2) { s = Vector512.Create(wv[2]); a2 = Vector512.FusedMultiplyAdd(u, s, a2); b2 = Vector512.FusedMultiplyAdd(v, s, b2); }
+                if (nc > 3) { s = Vector512.Create(wv[3]); a3 = Vector512.FusedMultiplyAdd(u, s, a3); b3 = Vector512.FusedMultiplyAdd(v, s, b3); }
+                if (nc > 4) { s = Vector512.Create(wv[4]); a4 = Vector512.FusedMultiplyAdd(u, s, a4); b4 = Vector512.FusedMultiplyAdd(v, s, b4); }
+                if (nc > 5) { s = Vector512.Create(wv[5]); a5 = Vector512.FusedMultiplyAdd(u, s, a5); b5 = Vector512.FusedMultiplyAdd(v, s, b5); }
+                if (nc > 6) { s = Vector512.Create(wv[6]); a6 = Vector512.FusedMultiplyAdd(u, s, a6); b6 = Vector512.FusedMultiplyAdd(v, s, b6); }
+                if (nc > 7) { s = Vector512.Create(wv[7]); a7 = Vector512.FusedMultiplyAdd(u, s, a7); b7 = Vector512.FusedMultiplyAdd(v, s, b7); }
+            }
         }
         a0.Store(dst); b0.Store(dst + Lanes);
         if (nc > 1) { a1.Store(dst + dstStride); b1.Store(dst + dstStride + Lanes); }
@@ -477,13 +561,15 @@ internal static unsafe class FewChannelConv
     }
 
     /// <summary>The scalar twin of <see cref="DataTile512{TCin}"/>: the same fused chains per element.</summary>
-    private static void DataTileScalar(int cin, float* dyT, float* wt, int* dyo, int* wo, int taps, float* dst, int dstStride)
+    private static void DataTileScalar(int cin, float* dyT, float* wt, int* dyo, int* wo, int groups, DataTaps taps, float* dst, int dstStride)
     {
         for (int ci = 0; ci < cin; ci++)
             for (int j = 0; j < DataTile; j++)
             {
                 float r = 0;
-                for (int t = 0; t < taps; t++) r = MathF.FusedMultiplyAdd(dyT[dyo[t] + j], wt[wo[t] + ci], r);
+                for (int g = 0; g < groups; g++)
+                    for (int co = 0; co < taps.Channels; co++)
+                        r = MathF.FusedMultiplyAdd(dyT[dyo[g] + co * taps.DyStride + j], wt[wo[g] + co * taps.WStride + ci], r);
                 dst[ci * dstStride + j] = r;
             }
     }
