@@ -408,8 +408,13 @@ internal static unsafe class FewChannelConv
         int rw = plan.RowWidth, mp = plan.MPadded;
         using var dyLease = ScratchBuffers.Rent<float>((long)blocks * Lanes * oh * rw);
         float* dyT = dyLease.Pointer<float>();
-        using var outLease = ScratchBuffers.Rent<float>((long)cin * mp);
+        // One input row's results per phase: [phase][ci][mp].
+        using var outLease = ScratchBuffers.Rent<float>((long)plan.Phases * cin * mp);
         float* rowOut = outLease.Pointer<float>();
+        // Stride 2 on an even row with whole vectors per phase: the phases interleave in registers.
+        bool pairVectors = vectorized && sx == 2 && w % 2 == 0 && plan.PhaseCount[0] % Lanes == 0;
+        var interleaveLo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var interleaveHi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
         // One row's tap groups (ky, kx): offsets into dyT (channel 0, without m) and into wt (channel 0); within a
         // group the output channels follow at strides oh·rw and cin.
         int maxGroups = kh * kw;
@@ -444,17 +449,34 @@ internal static unsafe class FewChannelConv
                     {
                         for (int m0 = 0; m0 < count; m0 += DataTile)
                         {
-                            if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, rowOut + m0, mp);
-                            else DataTileScalar(cin, dyT + m0, wt, dyo, wo, groups, taps, rowOut + m0, mp);
+                            float* phaseOut = rowOut + p * cin * mp + m0;
+                            if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
+                            else DataTileScalar(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
                         }
                     }
-                    // Scatter phase p of the row: dx[n, ci, iy, s·m + p].
-                    for (int ci = 0; ci < cin; ci++)
+                }
+                // Scatter the phases of the row: dx[n, ci, iy, s·m + p] = rowOut[p][ci][m].
+                for (int ci = 0; ci < cin; ci++)
+                {
+                    float* dst = dx + ((long)(n * cin + ci) * h + iy) * w;
+                    if (pairVectors)
                     {
-                        float* src = rowOut + ci * mp;
-                        float* dst = dx + ((long)(n * cin + ci) * h + iy) * w + p;
+                        float* even = rowOut + ci * mp, odd = rowOut + (cin + ci) * mp;
+                        for (int m = 0; m < plan.PhaseCount[0]; m += Lanes)
+                        {
+                            var e = Vector512.Load(even + m);
+                            var o = Vector512.Load(odd + m);
+                            Avx512F.PermuteVar16x32x2(e, interleaveLo, o).Store(dst + 2 * m);
+                            Avx512F.PermuteVar16x32x2(e, interleaveHi, o).Store(dst + 2 * m + Lanes);
+                        }
+                        continue;
+                    }
+                    for (int p = 0; p < plan.Phases; p++)
+                    {
+                        int count = plan.PhaseCount[p];
+                        float* src = rowOut + (p * cin + ci) * mp;
                         if (sx == 1) new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
-                        else for (int m = 0; m < count; m++) dst[m * sx] = src[m];
+                        else for (int m = 0; m < count; m++) dst[m * sx + p] = src[m];
                     }
                 }
             }
