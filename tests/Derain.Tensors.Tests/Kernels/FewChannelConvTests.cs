@@ -169,7 +169,7 @@ public class FewChannelConvTests
         var results = new List<float[]>();
         foreach (bool own in new[] { true, false })
         {
-            k.FewChannelKernels = own;
+            k.OwnConvKernels = own;
             var dx = new float[g.N * g.InChannels * g.InPlane];
             var dw = new float[w.Length];
             var db = new float[g.OutChannels];

@@ -175,6 +175,11 @@ public sealed partial class DnnlKernels
         bool hasBias = !bias.IsEmpty;
         if (hasBias) CheckLength(op, "bias", bias.Length, g.OutChannels);
         if (g.N == 0) return;
+        if (!relu && SingleOutputPays(g, layouts))
+        {
+            SingleOutputConv.Forward(g, x, w, bias, y, vectorized: true);
+            return;
+        }
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             Span<nint> user = [(nint)px, (nint)pw, (nint)pb, (nint)py];
@@ -226,10 +231,19 @@ public sealed partial class DnnlKernels
         g.PadBegin.Zip(g.Kernel).All(p => p.First <= p.Second - 1) && g.PadEnd.Zip(g.Kernel).All(p => p.First <= p.Second - 1);
 
     /// <summary>
-    /// Whether the backward passes run on <see cref="FewChannelConv"/> (own AVX-512 kernels) instead of oneDNN: on by
-    /// default; tests and <c>./bench convprobe</c> switch it off to compare.
+    /// Whether the shapes oneDNN handles poorly run on Derain's own AVX-512 kernels (<see cref="FewChannelPays"/>,
+    /// <see cref="SingleOutputPays"/>): on by default; tests and <c>./bench convprobe</c> switch it off to compare.
     /// </summary>
-    internal bool FewChannelKernels { get; set; } = true;
+    internal bool OwnConvKernels { get; set; } = true;
+
+    /// <summary>
+    /// Forward and backward weights of stride-1 2-D convolutions with one output channel on NCHW (EEVRSR's residual
+    /// 6→1 5×5 layer) run on <see cref="SingleOutputConv"/> when the CPU has AVX-512: oneDNN has one output block there
+    /// and ran at about 10 GFLOP/s (<c>./bench convprobe</c>, N 8 at 128², one thread: forward 4.3 ms, backward
+    /// weights 6.9 ms). Not with a ReLU post-op or channel-blocked activations.
+    /// </summary>
+    internal bool SingleOutputPays(ConvGeometry g, ConvLayouts layouts) =>
+        OwnConvKernels && SingleOutputConv.VectorizedAvailable && !layouts.Any && SingleOutputConv.Applies(g);
 
     /// <summary>
     /// Backward data and weights of 2-D convolutions with 1–8 NCHW input channels and 17–32 output channels
@@ -239,7 +253,7 @@ public sealed partial class DnnlKernels
     /// scalar (it is the exact oracle for the vector one) and would be slower than them.
     /// </summary>
     internal bool FewChannelPays(ConvGeometry g, ConvLayouts layouts) =>
-        FewChannelKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && FewChannelConv.Applies(g);
+        OwnConvKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && FewChannelConv.Applies(g);
 
     /// <summary>
     /// dx as the forward convolution of dy with the spatially flipped kernel (the adjoint of a stride-1 correlation
@@ -279,6 +293,11 @@ public sealed partial class DnnlKernels
             // No samples: the gradients are sums over nothing.
             dw.Clear();
             dbias.Clear();
+            return;
+        }
+        if (SingleOutputPays(g, layouts))
+        {
+            SingleOutputConv.BackwardWeights(g, x, dy, dw, dbias, vectorized: true);
             return;
         }
         if (FewChannelPays(g, layouts))
