@@ -17,8 +17,8 @@ namespace Derain.Tensors.Kernels.Managed;
 /// input channel and kernel row, one register tile of kw taps × ⌈Cout/16⌉ blocks sweeps an output row, every input
 /// value broadcast once for both blocks. Backward data vectorises along the input row: for stride s the row splits
 /// into s phases (ix = s·m + p), in each of which every tap reads dy at a fixed offset m + q, so 16 consecutive m
-/// are one unaligned load of a transposed, zero-padded dy row; a tile of Cin channels × 32 positions accumulates
-/// all taps (ky, kx, co) of the row.
+/// are one unaligned load of a transposed, zero-padded dy row; a tile of Cin channels × 64 positions (32 above five
+/// channels) accumulates all taps (ky, kx, co) of the row.
 /// </para>
 /// <para>
 /// Every output element is one fixed chain of fused multiply-adds (weights: per output row, from zero, then added
@@ -40,6 +40,12 @@ internal static unsafe class FewChannelConv
 
     /// <summary>Input positions per backward-data tile (two vectors).</summary>
     private const int DataTile = 2 * Lanes;
+
+    /// <summary>Input positions per wide backward-data tile (four vectors, for up to five input channels).</summary>
+    private const int WideDataTile = 4 * Lanes;
+
+    /// <summary>Most input channels of the wide tile (4 × 5 = 20 accumulators).</summary>
+    private const int WideDataChannels = 5;
 
     /// <summary>Whether the AVX-512 path can run on this CPU.</summary>
     public static bool VectorizedAvailable => Avx512F.IsSupported;
@@ -187,36 +193,91 @@ internal static unsafe class FewChannelConv
     /// dst row j (at dst + j·dstStride, 16 floats) = column j of the 16×16 tile whose row i is src + i·srcStride, rows
     /// i ≥ <paramref name="rows"/> read as zeros (AVX-512: unpack, in-lane shuffle, two 128-bit lane shuffles).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
     {
-        var r = stackalloc Vector512<float>[Lanes];
-        for (int i = 0; i < Lanes; i++) r[i] = i < rows ? Vector512.Load(src + i * srcStride) : Vector512<float>.Zero;
-        var t = stackalloc Vector512<float>[Lanes];
-        for (int i = 0; i < Lanes; i += 2)
-        {
-            t[i] = Avx512F.UnpackLow(r[i], r[i + 1]);
-            t[i + 1] = Avx512F.UnpackHigh(r[i], r[i + 1]);
-        }
-        // t[4k..4k+3] → r[4k..4k+3]: rows of 4-element groups.
-        for (int k = 0; k < Lanes; k += 4)
-        {
-            r[k] = Avx512F.Shuffle(t[k], t[k + 2], 0x44);
-            r[k + 1] = Avx512F.Shuffle(t[k], t[k + 2], 0xEE);
-            r[k + 2] = Avx512F.Shuffle(t[k + 1], t[k + 3], 0x44);
-            r[k + 3] = Avx512F.Shuffle(t[k + 1], t[k + 3], 0xEE);
-        }
-        for (int k = 0; k < 4; k++)
-        {
-            t[k] = Avx512F.Shuffle4x128(r[k], r[k + 4], 0x88);
-            t[k + 4] = Avx512F.Shuffle4x128(r[k], r[k + 4], 0xDD);
-            t[k + 8] = Avx512F.Shuffle4x128(r[k + 8], r[k + 12], 0x88);
-            t[k + 12] = Avx512F.Shuffle4x128(r[k + 8], r[k + 12], 0xDD);
-        }
-        for (int k = 0; k < 8; k++)
-        {
-            Avx512F.Shuffle4x128(t[k], t[k + 8], 0x88).Store(dst + k * dstStride);
-            Avx512F.Shuffle4x128(t[k], t[k + 8], 0xDD).Store(dst + (k + 8) * dstStride);
-        }
+        // Sixteen named registers (an array would live in memory).
+        var z = Vector512<float>.Zero;
+        var r0 = 0 < rows ? Vector512.Load(src + 0 * srcStride) : z;
+        var r1 = 1 < rows ? Vector512.Load(src + 1 * srcStride) : z;
+        var r2 = 2 < rows ? Vector512.Load(src + 2 * srcStride) : z;
+        var r3 = 3 < rows ? Vector512.Load(src + 3 * srcStride) : z;
+        var r4 = 4 < rows ? Vector512.Load(src + 4 * srcStride) : z;
+        var r5 = 5 < rows ? Vector512.Load(src + 5 * srcStride) : z;
+        var r6 = 6 < rows ? Vector512.Load(src + 6 * srcStride) : z;
+        var r7 = 7 < rows ? Vector512.Load(src + 7 * srcStride) : z;
+        var r8 = 8 < rows ? Vector512.Load(src + 8 * srcStride) : z;
+        var r9 = 9 < rows ? Vector512.Load(src + 9 * srcStride) : z;
+        var r10 = 10 < rows ? Vector512.Load(src + 10 * srcStride) : z;
+        var r11 = 11 < rows ? Vector512.Load(src + 11 * srcStride) : z;
+        var r12 = 12 < rows ? Vector512.Load(src + 12 * srcStride) : z;
+        var r13 = 13 < rows ? Vector512.Load(src + 13 * srcStride) : z;
+        var r14 = 14 < rows ? Vector512.Load(src + 14 * srcStride) : z;
+        var r15 = 15 < rows ? Vector512.Load(src + 15 * srcStride) : z;
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+        var t8 = Avx512F.UnpackLow(r8, r9);
+        var t9 = Avx512F.UnpackHigh(r8, r9);
+        var t10 = Avx512F.UnpackLow(r10, r11);
+        var t11 = Avx512F.UnpackHigh(r10, r11);
+        var t12 = Avx512F.UnpackLow(r12, r13);
+        var t13 = Avx512F.UnpackHigh(r12, r13);
+        var t14 = Avx512F.UnpackLow(r14, r15);
+        var t15 = Avx512F.UnpackHigh(r14, r15);
+        r0 = Avx512F.Shuffle(t0, t2, 0x44);
+        r1 = Avx512F.Shuffle(t0, t2, 0xEE);
+        r2 = Avx512F.Shuffle(t1, t3, 0x44);
+        r3 = Avx512F.Shuffle(t1, t3, 0xEE);
+        r4 = Avx512F.Shuffle(t4, t6, 0x44);
+        r5 = Avx512F.Shuffle(t4, t6, 0xEE);
+        r6 = Avx512F.Shuffle(t5, t7, 0x44);
+        r7 = Avx512F.Shuffle(t5, t7, 0xEE);
+        r8 = Avx512F.Shuffle(t8, t10, 0x44);
+        r9 = Avx512F.Shuffle(t8, t10, 0xEE);
+        r10 = Avx512F.Shuffle(t9, t11, 0x44);
+        r11 = Avx512F.Shuffle(t9, t11, 0xEE);
+        r12 = Avx512F.Shuffle(t12, t14, 0x44);
+        r13 = Avx512F.Shuffle(t12, t14, 0xEE);
+        r14 = Avx512F.Shuffle(t13, t15, 0x44);
+        r15 = Avx512F.Shuffle(t13, t15, 0xEE);
+        t0 = Avx512F.Shuffle4x128(r0, r4, 0x88);
+        t4 = Avx512F.Shuffle4x128(r0, r4, 0xDD);
+        t8 = Avx512F.Shuffle4x128(r8, r12, 0x88);
+        t12 = Avx512F.Shuffle4x128(r8, r12, 0xDD);
+        t1 = Avx512F.Shuffle4x128(r1, r5, 0x88);
+        t5 = Avx512F.Shuffle4x128(r1, r5, 0xDD);
+        t9 = Avx512F.Shuffle4x128(r9, r13, 0x88);
+        t13 = Avx512F.Shuffle4x128(r9, r13, 0xDD);
+        t2 = Avx512F.Shuffle4x128(r2, r6, 0x88);
+        t6 = Avx512F.Shuffle4x128(r2, r6, 0xDD);
+        t10 = Avx512F.Shuffle4x128(r10, r14, 0x88);
+        t14 = Avx512F.Shuffle4x128(r10, r14, 0xDD);
+        t3 = Avx512F.Shuffle4x128(r3, r7, 0x88);
+        t7 = Avx512F.Shuffle4x128(r3, r7, 0xDD);
+        t11 = Avx512F.Shuffle4x128(r11, r15, 0x88);
+        t15 = Avx512F.Shuffle4x128(r11, r15, 0xDD);
+        Avx512F.Shuffle4x128(t0, t8, 0x88).Store(dst + 0 * dstStride);
+        Avx512F.Shuffle4x128(t0, t8, 0xDD).Store(dst + 8 * dstStride);
+        Avx512F.Shuffle4x128(t1, t9, 0x88).Store(dst + 1 * dstStride);
+        Avx512F.Shuffle4x128(t1, t9, 0xDD).Store(dst + 9 * dstStride);
+        Avx512F.Shuffle4x128(t2, t10, 0x88).Store(dst + 2 * dstStride);
+        Avx512F.Shuffle4x128(t2, t10, 0xDD).Store(dst + 10 * dstStride);
+        Avx512F.Shuffle4x128(t3, t11, 0x88).Store(dst + 3 * dstStride);
+        Avx512F.Shuffle4x128(t3, t11, 0xDD).Store(dst + 11 * dstStride);
+        Avx512F.Shuffle4x128(t4, t12, 0x88).Store(dst + 4 * dstStride);
+        Avx512F.Shuffle4x128(t4, t12, 0xDD).Store(dst + 12 * dstStride);
+        Avx512F.Shuffle4x128(t5, t13, 0x88).Store(dst + 5 * dstStride);
+        Avx512F.Shuffle4x128(t5, t13, 0xDD).Store(dst + 13 * dstStride);
+        Avx512F.Shuffle4x128(t6, t14, 0x88).Store(dst + 6 * dstStride);
+        Avx512F.Shuffle4x128(t6, t14, 0xDD).Store(dst + 14 * dstStride);
+        Avx512F.Shuffle4x128(t7, t15, 0x88).Store(dst + 7 * dstStride);
+        Avx512F.Shuffle4x128(t7, t15, 0xDD).Store(dst + 15 * dstStride);
     }
 
     /// <summary>biasTotal[b] += (Σ over the row of dy[b]), the row sum starting from zero.</summary>
@@ -394,7 +455,7 @@ internal static unsafe class FewChannelConv
                 }
                 PhaseTaps[p] = [.. taps];
             }
-            MPadded = (maxCount + DataTile - 1) / DataTile * DataTile;
+            MPadded = (maxCount + WideDataTile - 1) / WideDataTile * WideDataTile;
             Left = -minQ;
             RowWidth = Left + Math.Max(ow, MPadded + Math.Max(maxQ, 0));
         }
@@ -447,10 +508,14 @@ internal static unsafe class FewChannelConv
                     }
                     fixed (int* dyo = dyOffsets, wo = wOffsets)
                     {
-                        for (int m0 = 0; m0 < count; m0 += DataTile)
+                        // Every element is the same chain whichever tile computes it; wide tiles load each
+                        // tap's weights once per 64 positions instead of 32.
+                        int tile = vectorized && cin <= WideDataChannels ? WideDataTile : DataTile;
+                        for (int m0 = 0; m0 < count; m0 += tile)
                         {
                             float* phaseOut = rowOut + p * cin * mp + m0;
-                            if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
+                            if (tile == WideDataTile) WideDataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
+                            else if (vectorized) DataTile512(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
                             else DataTileScalar(cin, dyT + m0, wt, dyo, wo, groups, taps, phaseOut, mp);
                         }
                     }
@@ -580,6 +645,86 @@ internal static unsafe class FewChannelConv
         if (nc > 5) { a5.Store(dst + 5 * dstStride); b5.Store(dst + 5 * dstStride + Lanes); }
         if (nc > 6) { a6.Store(dst + 6 * dstStride); b6.Store(dst + 6 * dstStride + Lanes); }
         if (nc > 7) { a7.Store(dst + 7 * dstStride); b7.Store(dst + 7 * dstStride + Lanes); }
+    }
+
+    private static void WideDataTile512(int cin, float* dyT, float* wt, int* dyo, int* wo, int groups, DataTaps taps, float* dst, int dstStride)
+    {
+        switch (cin)
+        {
+            case 1: WideDataTile512<C1>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 2: WideDataTile512<C2>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 3: WideDataTile512<C3>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            case 4: WideDataTile512<C4>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+            default: WideDataTile512<C5>(dyT, wt, dyo, wo, groups, taps, dst, dstStride); return;
+        }
+    }
+
+    /// <summary><see cref="DataTile512{TCin}"/> over 64 positions (four registers per input channel, TCin ≤ 5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WideDataTile512<TCin>(float* dyT, float* wt, int* dyo, int* wo, int groups, DataTaps taps, float* dst, int dstStride)
+        where TCin : struct, IConstant
+    {
+        int nc = TCin.Value;
+        int channels = taps.Channels, dyStride = taps.DyStride, wStride = taps.WStride;
+        var z = Vector512<float>.Zero;
+        Vector512<float> a0 = z, a1 = z, a2 = z, a3 = z, a4 = z;
+        Vector512<float> b0 = z, b1 = z, b2 = z, b3 = z, b4 = z;
+        Vector512<float> c0 = z, c1 = z, c2 = z, c3 = z, c4 = z;
+        Vector512<float> e0 = z, e1 = z, e2 = z, e3 = z, e4 = z;
+        for (int g = 0; g < groups; g++)
+        {
+            float* d = dyT + dyo[g];
+            float* wv = wt + wo[g];
+            for (int co = 0; co < channels; co++, d += dyStride, wv += wStride)
+            {
+                var u = Vector512.Load(d);
+                var v = Vector512.Load(d + Lanes);
+                var q = Vector512.Load(d + 2 * Lanes);
+                var r = Vector512.Load(d + 3 * Lanes);
+                Vector512<float> s;
+                s = Vector512.Create(wv[0]);
+                a0 = Vector512.FusedMultiplyAdd(u, s, a0); b0 = Vector512.FusedMultiplyAdd(v, s, b0);
+                c0 = Vector512.FusedMultiplyAdd(q, s, c0); e0 = Vector512.FusedMultiplyAdd(r, s, e0);
+                if (nc > 1)
+                {
+                    s = Vector512.Create(wv[1]);
+                    a1 = Vector512.FusedMultiplyAdd(u, s, a1); b1 = Vector512.FusedMultiplyAdd(v, s, b1);
+                    c1 = Vector512.FusedMultiplyAdd(q, s, c1); e1 = Vector512.FusedMultiplyAdd(r, s, e1);
+                }
+                if (nc > 2)
+                {
+                    s = Vector512.Create(wv[2]);
+                    a2 = Vector512.FusedMultiplyAdd(u, s, a2); b2 = Vector512.FusedMultiplyAdd(v, s, b2);
+                    c2 = Vector512.FusedMultiplyAdd(q, s, c2); e2 = Vector512.FusedMultiplyAdd(r, s, e2);
+                }
+                if (nc > 3)
+                {
+                    s = Vector512.Create(wv[3]);
+                    a3 = Vector512.FusedMultiplyAdd(u, s, a3); b3 = Vector512.FusedMultiplyAdd(v, s, b3);
+                    c3 = Vector512.FusedMultiplyAdd(q, s, c3); e3 = Vector512.FusedMultiplyAdd(r, s, e3);
+                }
+                if (nc > 4)
+                {
+                    s = Vector512.Create(wv[4]);
+                    a4 = Vector512.FusedMultiplyAdd(u, s, a4); b4 = Vector512.FusedMultiplyAdd(v, s, b4);
+                    c4 = Vector512.FusedMultiplyAdd(q, s, c4); e4 = Vector512.FusedMultiplyAdd(r, s, e4);
+                }
+            }
+        }
+        Store4(dst, a0, b0, c0, e0);
+        if (nc > 1) Store4(dst + dstStride, a1, b1, c1, e1);
+        if (nc > 2) Store4(dst + 2 * dstStride, a2, b2, c2, e2);
+        if (nc > 3) Store4(dst + 3 * dstStride, a3, b3, c3, e3);
+        if (nc > 4) Store4(dst + 4 * dstStride, a4, b4, c4, e4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(float* p, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        a.Store(p);
+        b.Store(p + Lanes);
+        c.Store(p + 2 * Lanes);
+        d.Store(p + 3 * Lanes);
     }
 
     /// <summary>The scalar twin of <see cref="DataTile512{TCin}"/>: the same fused chains per element.</summary>
