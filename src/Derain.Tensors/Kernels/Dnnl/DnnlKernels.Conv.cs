@@ -42,10 +42,13 @@ public sealed partial class DnnlKernels
     /// best of 5, blocked vs plain: 84→48 at 128², N 8: forward 22.6 vs 10.8 ms, backward data 20.7 vs 10.2 (thread
     /// CPU, one thread), 23.0 vs 9.6 and 24.5 vs 10.1 (wall, two threads); 84→48 at 512², N 1: 56.4 vs 38.0 and
     /// 49.2 vs 36.5; 64→64 at 256², N 1: 8.7 vs 4.8 and 7.2 vs 4.4; 256→64 at 64², N 8: 14.1 vs 6.8 and 10.4 vs 6.5.
-    /// Backward weights stays blocked: there the GEMM form lost everywhere (84→48 at 128²: 34.9 vs 19.9).
+    /// Backward weights stays blocked where either side has more than one 16-channel block: there the GEMM form lost
+    /// (84→48 at 128²: 34.9 vs 19.9). With at most 16 channels on both sides the blocks are mostly padding and it wins:
+    /// 12→6 at 128², N 8 (EEVRSR's conv2): 1.73 vs 0.70 ms (thread CPU, one thread), 2.40 vs 0.60 (wall, two threads).
     /// </summary>
     internal static bool PlainLayoutPays(ConvGeometry g, ConvPass pass) =>
-        pass != ConvPass.BackwardWeights && g.Groups == 1 && g.KernelPlane == 1 &&
+        (pass != ConvPass.BackwardWeights || (g.InChannels <= Ops.ChannelBlock && g.OutChannels <= Ops.ChannelBlock)) &&
+        g.Groups == 1 && g.KernelPlane == 1 &&
         g.Stride.All(s => s == 1) && g.PadBegin.All(p => p == 0) && g.PadEnd.All(p => p == 0);
 
     private readonly DnnlPlanCache<ConvKey> _convPlans = new(512);
