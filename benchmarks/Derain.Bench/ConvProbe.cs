@@ -12,7 +12,8 @@ namespace Derain.Bench;
 /// plan variants that were weighed against each other: blocked layouts chosen by oneDNN ("any", with reorders of the
 /// caller's NCHW buffers), the caller's plain layouts ("plain", no reorders), and for backward weights the "auto"
 /// algorithm (which may pick Winograd). Prints the best of REPS runs with the implementation oneDNN chose: the
-/// calling thread's CPU time at one thread (stable on a busy machine), wall time otherwise.
+/// calling thread's CPU time at one thread (stable on a busy machine), wall time otherwise. Backward passes that
+/// Derain runs on its own kernels (<see cref="DnnlKernels.FewChannelPays"/>, <see cref="DnnlKernels.SingleOutputPays"/>) are timed that way too ("own").
 /// </summary>
 public static class ConvProbe
 {
@@ -47,6 +48,7 @@ public static class ConvProbe
             string line = $"{n}x{cin}->{cout} k{ks} s{st} {h}²";
             foreach (var pass in new[] { DnnlKernels.ConvPass.Forward, DnnlKernels.ConvPass.BackwardData, DnnlKernels.ConvPass.BackwardWeights })
             {
+                k.OwnConvKernels = false;
                 foreach (var (plain, alg) in new[] { (false, DnnlAlgKind.ConvolutionDirect), (true, DnnlAlgKind.ConvolutionDirect), (false, DnnlAlgKind.ConvolutionAuto) })
                 {
                     if (alg == DnnlAlgKind.ConvolutionAuto && pass != DnnlKernels.ConvPass.BackwardWeights) continue;
@@ -63,6 +65,31 @@ public static class ConvProbe
                     catch (DnnlException) { line += $" | {pass.ToString()[0..5]} {(plain ? "plain" : alg == DnnlAlgKind.ConvolutionAuto ? "auto" : "any")} n/a"; continue; }
                     string impl = k.ConvImplementation(g, pass, pass != DnnlKernels.ConvPass.BackwardData) ?? "?";
                     line += $" | {pass.ToString()[..5]} {(plain ? "plain" : alg == DnnlAlgKind.ConvolutionAuto ? "auto" : "any")} {best,6:F2} {impl}";
+                }
+                // Derain's own kernels for few input channels (FewChannelConv; NCHW dy here, blocked in the flow stages).
+                k.OwnConvKernels = true;
+                k.PlainLayout = DnnlKernels.PlainLayoutPays;
+                k.BackwardWeightsAlgorithm = null;
+                if (pass != DnnlKernels.ConvPass.BackwardData && k.SingleOutputPays(g, default))
+                {
+                    Action own = pass == DnnlKernels.ConvPass.Forward
+                        ? () => k.ConvForward<float>(g, x.Span<float>(), w.Span<float>(), b.Span<float>(), y.Span<float>())
+                        : () => k.ConvBackwardWeights<float>(g, x.Span<float>(), y.Span<float>(), dw.Span<float>(), db.Span<float>());
+                    line += $" | {pass.ToString()[..5]} own {Time(own, reps),6:F2} SingleOutputConv";
+                }
+                if (pass != DnnlKernels.ConvPass.Forward && k.FewChannelPays(g, default))
+                {
+                    Action own = pass == DnnlKernels.ConvPass.BackwardData
+                        ? () => k.ConvBackwardData<float>(g, y.Span<float>(), w.Span<float>(), dx.Span<float>())
+                        : () => k.ConvBackwardWeights<float>(g, x.Span<float>(), y.Span<float>(), dw.Span<float>(), db.Span<float>());
+                    line += $" | {pass.ToString()[..5]} own {Time(own, reps),6:F2} FewChannelConv";
+                    // dy channel-blocked, as the flow stages hand it over.
+                    var yb = new float[n * ((cout + Ops.ChannelBlock - 1) / Ops.ChannelBlock) * Ops.ChannelBlock * o * o];
+                    var layouts = new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: true);
+                    Action ownBlocked = pass == DnnlKernels.ConvPass.BackwardData
+                        ? () => k.ConvBackwardDataF32(g, layouts, yb, w.Span<float>(), dx.Span<float>())
+                        : () => k.ConvBackwardWeightsF32(g, layouts, x.Span<float>(), yb, dw.Span<float>(), db.Span<float>());
+                    line += $" | {pass.ToString()[..5]} own, dy blocked {Time(ownBlocked, reps),6:F2}";
                 }
             }
             Console.WriteLine(line);

@@ -166,6 +166,25 @@ public class DnnlConvTests
     }
 
     /// <summary>
+    /// A 1×1 layer with at most 16 channels on both sides (EEVRSR's 12→6) also takes its weight gradient on the plain
+    /// layout (the blocked kernel would be mostly padding); checked against float64.
+    /// </summary>
+    [Fact]
+    public void One_by_one_backward_weights_with_few_channels_uses_plain_layouts()
+    {
+        using var k = DnnlKernels.CreateIsolated();
+        var g = new ConvCase(3, 12, 6, 1, [7, 9], [1, 1], [1, 1], [1, 1], [0, 0], [0, 0]).Geometry();
+        var x = TestData.Uniform(g.N * g.InChannels * g.InPlane, 41);
+        var dy = TestData.Uniform(g.N * g.OutChannels * g.OutPlane, 42);
+        var dw = Poisoned(g.OutChannels * g.InChannels);
+        var db = Poisoned(g.OutChannels);
+        k.ConvBackwardWeights<float>(g, x, dy, dw, db);
+        AssertClose(NaiveConv.BackwardWeights(g, x, dy), dw, WeightTol, "12→6 1×1 backward weights");
+        AssertClose(NaiveConv.BiasGrad(g, dy), db, WeightTol, "12→6 1×1 bias gradient");
+        Assert.Contains("gemm", k.ConvImplementation(g, DnnlKernels.ConvPass.BackwardWeights, true) ?? "");
+    }
+
+    /// <summary>
     /// Below 64 channels backward weights uses the direct algorithm: on the EEVRSR dense-block layer (3×3 48→12 at
     /// 128², N 8) oneDNN's "auto" picks Winograd, which is slower there. Checked against float64 on sampled elements.
     /// </summary>

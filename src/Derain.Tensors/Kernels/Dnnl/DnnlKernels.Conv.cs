@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Derain.Tensors.Kernels.Dnnl.Native;
+using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors.Kernels.Dnnl;
 
@@ -41,10 +42,13 @@ public sealed partial class DnnlKernels
     /// best of 5, blocked vs plain: 84→48 at 128², N 8: forward 22.6 vs 10.8 ms, backward data 20.7 vs 10.2 (thread
     /// CPU, one thread), 23.0 vs 9.6 and 24.5 vs 10.1 (wall, two threads); 84→48 at 512², N 1: 56.4 vs 38.0 and
     /// 49.2 vs 36.5; 64→64 at 256², N 1: 8.7 vs 4.8 and 7.2 vs 4.4; 256→64 at 64², N 8: 14.1 vs 6.8 and 10.4 vs 6.5.
-    /// Backward weights stays blocked: there the GEMM form lost everywhere (84→48 at 128²: 34.9 vs 19.9).
+    /// Backward weights stays blocked where either side has more than one 16-channel block: there the GEMM form lost
+    /// (84→48 at 128²: 34.9 vs 19.9). With at most 16 channels on both sides the blocks are mostly padding and it wins:
+    /// 12→6 at 128², N 8 (EEVRSR's conv2): 1.73 vs 0.70 ms (thread CPU, one thread), 2.40 vs 0.60 (wall, two threads).
     /// </summary>
     internal static bool PlainLayoutPays(ConvGeometry g, ConvPass pass) =>
-        pass != ConvPass.BackwardWeights && g.Groups == 1 && g.KernelPlane == 1 &&
+        (pass != ConvPass.BackwardWeights || (g.InChannels <= Ops.ChannelBlock && g.OutChannels <= Ops.ChannelBlock)) &&
+        g.Groups == 1 && g.KernelPlane == 1 &&
         g.Stride.All(s => s == 1) && g.PadBegin.All(p => p == 0) && g.PadEnd.All(p => p == 0);
 
     private readonly DnnlPlanCache<ConvKey> _convPlans = new(512);
@@ -174,6 +178,11 @@ public sealed partial class DnnlKernels
         bool hasBias = !bias.IsEmpty;
         if (hasBias) CheckLength(op, "bias", bias.Length, g.OutChannels);
         if (g.N == 0) return;
+        if (!relu && SingleOutputPays(g, layouts))
+        {
+            SingleOutputConv.Forward(g, x, w, bias, y, vectorized: true);
+            return;
+        }
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             Span<nint> user = [(nint)px, (nint)pw, (nint)pb, (nint)py];
@@ -192,6 +201,11 @@ public sealed partial class DnnlKernels
         const string op = "ConvBackwardData";
         CheckConvLengths(op, g, layouts, dx.Length, "dx", w.Length, dy.Length, "dy");
         if (g.N == 0) return;
+        if (FewChannelPays(g, layouts))
+        {
+            FewChannelConv.BackwardData(g, layouts.OutputBlocked, dy, w, dx, vectorized: true);
+            return;
+        }
         if (!layouts.Any && TransposedBackwardDataPays(g))
         {
             ConvBackwardDataAsForward(g, dy, w, dx);
@@ -218,6 +232,31 @@ public sealed partial class DnnlKernels
     internal static bool TransposedBackwardDataPays(ConvGeometry g) =>
         g.OutChannels == 1 && g.Groups == 1 && g.KernelPlane > 1 && g.Stride.All(s => s == 1) && g.Dilation.All(d => d == 1) &&
         g.PadBegin.Zip(g.Kernel).All(p => p.First <= p.Second - 1) && g.PadEnd.Zip(g.Kernel).All(p => p.First <= p.Second - 1);
+
+    /// <summary>
+    /// Whether the shapes oneDNN handles poorly run on Derain's own AVX-512 kernels (<see cref="FewChannelPays"/>,
+    /// <see cref="SingleOutputPays"/>): on by default; tests and <c>./bench convprobe</c> switch it off to compare.
+    /// </summary>
+    internal bool OwnConvKernels { get; set; } = true;
+
+    /// <summary>
+    /// Forward and backward weights of stride-1 2-D convolutions with one output channel on NCHW (EEVRSR's residual
+    /// 6→1 5×5 layer) run on <see cref="SingleOutputConv"/> when the CPU has AVX-512: oneDNN has one output block there
+    /// and ran at about 10 GFLOP/s (<c>./bench convprobe</c>, N 8 at 128², one thread: forward 4.3 ms, backward
+    /// weights 6.9 ms). Not with a ReLU post-op or channel-blocked activations.
+    /// </summary>
+    internal bool SingleOutputPays(ConvGeometry g, ConvLayouts layouts) =>
+        OwnConvKernels && SingleOutputConv.VectorizedAvailable && !layouts.Any && SingleOutputConv.Applies(g);
+
+    /// <summary>
+    /// Backward data and weights of 2-D convolutions with 1–8 NCHW input channels and 17–32 output channels
+    /// (EEVRSR's first layers: 5→24 5×5 stride 2, 2→24 and 5→24 7×7) on CPUs with AVX-512. oneDNN 2.6 has no
+    /// 16-channel input block to vectorise over there and reached 35–45 GFLOP/s per core (its backward-weights choice
+    /// is its AVX2 kernel). Without AVX-512 oneDNN's kernels stay: <see cref="FewChannelConv"/>'s portable path is
+    /// scalar (it is the exact oracle for the vector one) and would be slower than them.
+    /// </summary>
+    internal bool FewChannelPays(ConvGeometry g, ConvLayouts layouts) =>
+        OwnConvKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && FewChannelConv.Applies(g);
 
     /// <summary>
     /// dx as the forward convolution of dy with the spatially flipped kernel (the adjoint of a stride-1 correlation
@@ -257,6 +296,16 @@ public sealed partial class DnnlKernels
             // No samples: the gradients are sums over nothing.
             dw.Clear();
             dbias.Clear();
+            return;
+        }
+        if (SingleOutputPays(g, layouts))
+        {
+            SingleOutputConv.BackwardWeights(g, x, dy, dw, dbias, vectorized: true);
+            return;
+        }
+        if (FewChannelPays(g, layouts))
+        {
+            FewChannelConv.BackwardWeights(g, layouts.OutputBlocked, x, dy, dw, dbias, vectorized: true);
             return;
         }
         fixed (float* px = x, pdy = dy, pdw = dw, pdb = dbias)
