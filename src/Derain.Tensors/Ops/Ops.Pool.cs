@@ -35,11 +35,19 @@ public static partial class Ops
     /// window the first maximum in row-major order is taken (a NaN replaces it, the last NaN winning), as
     /// PyTorch's CPU kernel does. The backward pass routes each gradient to that position.
     /// </summary>
+    /// <remarks>
+    /// When recorded, the backward pass recomputes each window's argmax from the saved input instead of storing an
+    /// index per output (PyTorch stores an int64 one). The saved input is an alias, so where the caller keeps the input
+    /// anyway — a U-Net's skip, as in MGID, whose pooled inputs are also read by the decoder and by the backward pass of
+    /// the convolution that consumes them — the index tensor was pure extra memory (MGID's training step: 8 pairs at
+    /// 256², 42 MiB of indices per frame, and a managed array the buffer pool could not reuse). The recomputation takes
+    /// the same window walk as the forward kernel, so the gradient lands where <see cref="MaxPool2dWithIndices"/>'s
+    /// stored index points (ties, NaNs and padding included). <see cref="MaxPool2dWithIndices"/> keeps storing them.
+    /// </remarks>
     public static Tensor MaxPool2d(Tensor x, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
     {
-        if (GradNode.WillRecord(x)) return MaxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode).Values;
-        // Without a graph the indices are scratch: a rented array instead of a fresh one per call (at 512² the fresh
-        // 16 MB array cost more in page faults than the pooling itself).
+        // The indices are scratch here in both cases: a rented array instead of a fresh one per call (at 512² the
+        // fresh 16 MB array cost more in page faults than the pooling itself).
         x.ThrowIfDisposed();
         var g = PoolGeometry.Create("MaxPool2d", x.Shape, kernelSize, stride, padding, dilation ?? [1, 1], ceilMode);
         var y = Tensor.Empty(g.OutShape(x.Shape), x.DType);
@@ -53,7 +61,10 @@ public static partial class Ops
         {
             System.Buffers.ArrayPool<int>.Shared.Return(idx);
         }
-        return y;
+        if (!GradNode.WillRecord(x)) return y;
+        var node = new MaxPoolRecomputeBackward(g);
+        node.Setup(x);
+        return GradNode.Record(y, node, x);
     }
 
     /// <summary>torch.nn.functional.max_pool2d with a square kernel (stride defaults to the kernel size).</summary>
@@ -209,20 +220,92 @@ public static partial class Ops
                             int w0 = ow * sw - pw;
                             int w1 = Math.Min(w0 + (kw - 1) * dw + 1, w_);
                             while (w0 < 0) w0 += dw;
-                            int best = h0 * w_ + w0;
-                            T max = T.NegativeInfinity;
-                            for (int h = h0; h < h1; h += dh)
-                                for (int w = w0; w < w1; w += dw)
-                                {
-                                    T v = xp[h * w_ + w];
-                                    if (v > max || T.IsNaN(v)) { max = v; best = h * w_ + w; }
-                                }
-                            yp[oh * ow_ + ow] = max;
+                            yp[oh * ow_ + ow] = WindowMax(xp, w_, h0, h1, dh, w0, w1, dw, out int best);
                             ip[oh * ow_ + ow] = best;
                         }
                     }
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// The maximum of one pooling window (rows h0, h0 + dh, … below h1; columns likewise) and its flat position in the
+    /// plane: the first maximum in row-major order, a NaN replacing it (the last NaN winning), as PyTorch's CPU kernel.
+    /// An empty window gives −∞ and the position (h0, w0), which may lie outside the plane. Shared by the forward kernel
+    /// and the recomputing backward pass, so both pick the same element.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe T WindowMax<T>(T* xp, int w_, int h0, int h1, int dh, int w0, int w1, int dw, out int best)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        best = h0 * w_ + w0;
+        T max = T.NegativeInfinity;
+        for (int h = h0; h < h1; h += dh)
+            for (int w = w0; w < w1; w += dw)
+            {
+                T v = xp[h * w_ + w];
+                if (v > max || T.IsNaN(v)) { max = v; best = h * w_ + w; }
+            }
+        return max;
+    }
+
+    /// <summary>
+    /// Max pooling's backward pass without stored indices (<see cref="MaxPool2d(Tensor, int[], int[], int[], int[], bool)"/>):
+    /// each window's argmax is found again in the saved input with <see cref="WindowMax"/> and its output gradient added
+    /// there. Windows may overlap, so planes (not outputs) are split across threads.
+    /// </summary>
+    private sealed class MaxPoolRecomputeBackward(PoolGeometry geo) : GradNode
+    {
+        private Tensor? _x;
+
+        public override string Name => "MaxPool2dBackward";
+
+        public void Setup(Tensor x) => _x = Save(x);
+
+        protected internal override Tensor?[] Backward(Tensor g)
+        {
+            var gx = Tensor.Empty(_x!.Shape, g.DType); // each plane is cleared by the thread that fills it
+            if (g.DType == DType.Float32) Route(_x.Span<float>(), g.Span<float>(), gx.Span<float>());
+            else Route(_x.Span<double>(), g.Span<double>(), gx.Span<double>());
+            return [gx];
+        }
+
+        private unsafe void Route<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> gx) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = geo;
+            int inPlane = g.H * g.W, outPlane = g.OH * g.OW;
+            fixed (T* px = x, pgy = gy, pgx = gx)
+            {
+                T* xs = px, gys = pgy, gxs = pgx;
+                StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
+                {
+                    int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;
+                    int sh = g.SH, sw = g.SW, ph = g.PH, pw = g.PW, dh = g.DH, dw = g.DW;
+                    for (long p = start; p < end; p++)
+                    {
+                        T* xp = xs + p * inPlane, dxp = gxs + p * inPlane;
+                        T* dyp = gys + p * outPlane;
+                        new Span<T>(dxp, inPlane).Clear();
+                        for (int oh = 0; oh < oh_; oh++)
+                        {
+                            int h0 = oh * sh - ph;
+                            int h1 = Math.Min(h0 + (kh - 1) * dh + 1, h_);
+                            while (h0 < 0) h0 += dh;
+                            for (int ow = 0; ow < ow_; ow++)
+                            {
+                                int w0 = ow * sw - pw;
+                                int w1 = Math.Min(w0 + (kw - 1) * dw + 1, w_);
+                                while (w0 < 0) w0 += dw;
+                                WindowMax(xp, w_, h0, h1, dh, w0, w1, dw, out int best);
+                                // An empty window (ceil mode with dilation) points outside the plane and passes nothing,
+                                // as the stored-index backward below.
+                                if ((uint)best < (uint)inPlane) dxp[best] += dyp[oh * ow_ + ow];
+                            }
+                        }
+                    }
+                });
+            }
         }
     }
 
