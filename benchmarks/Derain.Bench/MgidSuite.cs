@@ -114,13 +114,49 @@ public static class MgidSuite
         TensorScope.Detach(rain2);
         return () =>
         {
-            using var scope = TensorScope.Begin();
-            var forward = net.ForwardTrainingPair(rain1, rain2, net.MemoryItems.Data);
-            loss.Compute(forward, rain1, rain2).Total.Backward();
-            adam.Step();
-            net.ZeroGrad();
-            // As MgidTraining.StepCompleted: after the step, so backward could still read the memory it started from.
-            net.SetMemory(forward.UpdatedMemory);
+            OpProfiler.Mark("(between steps)");
+            using (var scope = TensorScope.Begin())
+            {
+                var forward = net.ForwardTrainingPair(rain1, rain2, net.MemoryItems.Data);
+                var total = loss.Compute(forward, rain1, rain2).Total;
+                OpProfiler.Mark("loss (unrecorded work after its last recorded op)");
+                total.Backward();
+                OpProfiler.Mark("backward (outside nodes)");
+                adam.Step();
+                OpProfiler.Mark("Adam");
+                net.ZeroGrad();
+                // As MgidTraining.StepCompleted: after the step, so backward could still read the memory it started from.
+                net.SetMemory(forward.UpdatedMemory);
+                OpProfiler.Mark("zero grad, memory update");
+            }
+            OpProfiler.Mark("scope disposal");
         };
+    }
+
+    /// <summary>
+    /// <c>./bench mgid --profile N</c>: the training row alone with <see cref="OpProfiler"/> on — two warm-up steps, then
+    /// N profiled steps and the per-op table (per step), as <c>./bench eevrsr --profile</c>. DERAIN_PROFILE=cpu selects
+    /// thread CPU time (use --threads 1).
+    /// </summary>
+    public static int Profile(int steps)
+    {
+        var step = TrainingStep();
+        step();
+        step();
+        OpProfiler.UseThreadCpuTime = string.Equals(Environment.GetEnvironmentVariable("DERAIN_PROFILE"), "cpu", StringComparison.OrdinalIgnoreCase);
+        OpProfiler.IsEnabled = true;
+        OpProfiler.Reset();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) step();
+        watch.Stop();
+        OpProfiler.IsEnabled = false;
+        process.Refresh();
+        double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / steps;
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; {steps} step(s): {watch.Elapsed.TotalMilliseconds / steps:F1} ms wall, {cpuMs:F1} ms process CPU per step");
+        OpProfiler.Report(Console.Out, steps);
+        OpProfiler.Reset(); // nothing left for the exit-time report DERAIN_PROFILE would add
+        return 0;
     }
 }

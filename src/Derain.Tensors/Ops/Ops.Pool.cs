@@ -46,21 +46,13 @@ public static partial class Ops
     /// </remarks>
     public static Tensor MaxPool2d(Tensor x, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
     {
-        // The indices are scratch here in both cases: a rented array instead of a fresh one per call (at 512² the
-        // fresh 16 MB array cost more in page faults than the pooling itself).
+        // No indices are written in either case (at 512² a fresh 16 MB index array cost more in page faults than the
+        // pooling itself).
         x.ThrowIfDisposed();
         var g = PoolGeometry.Create("MaxPool2d", x.Shape, kernelSize, stride, padding, dilation ?? [1, 1], ceilMode);
         var y = Tensor.Empty(g.OutShape(x.Shape), x.DType);
-        var idx = System.Buffers.ArrayPool<int>.Shared.Rent(y.NumElements);
-        try
-        {
-            if (x.DType == DType.Float32) MaxPoolKernel(x.Span<float>(), y.Span<float>(), idx, g);
-            else MaxPoolKernel(x.Span<double>(), y.Span<double>(), idx, g);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<int>.Shared.Return(idx);
-        }
+        if (x.DType == DType.Float32) MaxPoolKernel(x.Span<float>(), y.Span<float>(), null, g);
+        else MaxPoolKernel(x.Span<double>(), y.Span<double>(), null, g);
         if (!GradNode.WillRecord(x)) return y;
         var node = new MaxPoolRecomputeBackward(g);
         node.Setup(x);
@@ -92,6 +84,12 @@ public static partial class Ops
     /// <summary>Planes (N·C), input and output plane sizes, kernel, stride, padding and dilation of a 2-D pooling.</summary>
     private sealed record PoolGeometry(int Planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int OH, int OW)
     {
+        /// <summary>
+        /// 2×2 windows with stride 2, no padding or dilation and every window inside the input (U-Net pooling): the
+        /// windows are disjoint and full, which the fast paths of the max-pooling kernels rely on.
+        /// </summary>
+        public bool IsPlain2x2 => KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1 && 2 * OH <= H && 2 * OW <= W;
+
         public Shape OutShape(Shape input)
         {
             var d = input.ToArray();
@@ -192,13 +190,34 @@ public static partial class Ops
         }
     }
 
-    private static unsafe void MaxPoolKernel<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, PoolGeometry g)
+    /// <summary>Max pooling forward; <paramref name="indices"/> (flat in-plane positions, one per output) is filled when given.</summary>
+    private static unsafe void MaxPoolKernel<T>(ReadOnlySpan<T> x, Span<T> y, int[]? indices, PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.OH * g.OW;
         fixed (T* px = x)
         fixed (T* py = y)
         {
+            if (indices is null && g.IsPlain2x2)
+            {
+                T* xs2 = px, ys2 = py;
+                StridedCopy.ForRanges(g.Planes, (long)outPlane * 4, (start, end) =>
+                {
+                    int w_ = g.W, oh_ = g.OH, ow_ = g.OW;
+                    for (long p = start; p < end; p++)
+                    {
+                        T* xp = xs2 + p * inPlane;
+                        T* yp = ys2 + p * outPlane;
+                        for (int oh = 0; oh < oh_; oh++)
+                        {
+                            T* r0 = xp + 2 * oh * w_, r1 = r0 + w_, yr = yp + oh * ow_;
+                            for (int ow = 0; ow < ow_; ow++)
+                                yr[ow] = Max4(r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], out _);
+                        }
+                    }
+                });
+                return;
+            }
             T* xs = px, ys = py;
             StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
             {
@@ -209,7 +228,7 @@ public static partial class Ops
                 {
                     T* xp = xs + p * inPlane;
                     T* yp = ys + p * outPlane;
-                    var ip = indices.AsSpan((int)(p * outPlane), outPlane);
+                    var ip = indices is null ? default : indices.AsSpan((int)(p * outPlane), outPlane);
                     for (int oh = 0; oh < oh_; oh++)
                     {
                         int h0 = oh * sh - ph;
@@ -221,7 +240,7 @@ public static partial class Ops
                             int w1 = Math.Min(w0 + (kw - 1) * dw + 1, w_);
                             while (w0 < 0) w0 += dw;
                             yp[oh * ow_ + ow] = WindowMax(xp, w_, h0, h1, dh, w0, w1, dw, out int best);
-                            ip[oh * ow_ + ow] = best;
+                            if (!ip.IsEmpty) ip[oh * ow_ + ow] = best;
                         }
                     }
                 }
@@ -247,6 +266,22 @@ public static partial class Ops
                 T v = xp[h * w_ + w];
                 if (v > max || T.IsNaN(v)) { max = v; best = h * w_ + w; }
             }
+        return max;
+    }
+
+    /// <summary>
+    /// <see cref="WindowMax"/> of a 2×2 window given as its elements in row-major order: the same comparisons in the
+    /// same order (so the same winner, ties and NaNs included); <paramref name="which"/> is the winner's position 0…3.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static T Max4<T>(T a, T b, T c, T d, out int which) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T max = T.NegativeInfinity;
+        which = 0;
+        if (a > max || T.IsNaN(a)) { max = a; which = 0; }
+        if (b > max || T.IsNaN(b)) { max = b; which = 1; }
+        if (c > max || T.IsNaN(c)) { max = c; which = 2; }
+        if (d > max || T.IsNaN(d)) { max = d; which = 3; }
         return max;
     }
 
@@ -278,6 +313,39 @@ public static partial class Ops
             fixed (T* px = x, pgy = gy, pgx = gx)
             {
                 T* xs = px, gys = pgy, gxs = pgx;
+                if (g.IsPlain2x2)
+                {
+                    // Disjoint 2×2 windows (MGID's pooling): every covered element is written once, the gradient or 0;
+                    // only an odd last row or column lies outside every window.
+                    StridedCopy.ForRanges(g.Planes, (long)outPlane * 4, (start, end) =>
+                    {
+                        int w_ = g.W, oh_ = g.OH, ow_ = g.OW;
+                        bool partial = g.H != 2 * oh_ || w_ != 2 * ow_;
+                        for (long p = start; p < end; p++)
+                        {
+                            T* xp = xs + p * inPlane, dxp = gxs + p * inPlane;
+                            T* dyp = gys + p * outPlane;
+                            if (partial) new Span<T>(dxp, inPlane).Clear();
+                            for (int oh = 0; oh < oh_; oh++)
+                            {
+                                T* r0 = xp + 2 * oh * w_, r1 = r0 + w_;
+                                T* d0 = dxp + 2 * oh * w_, d1 = d0 + w_;
+                                T* dyr = dyp + oh * ow_;
+                                for (int ow = 0; ow < ow_; ow++)
+                                {
+                                    int c = 2 * ow;
+                                    Max4(r0[c], r0[c + 1], r1[c], r1[c + 1], out int which);
+                                    T v = dyr[ow];
+                                    d0[c] = which == 0 ? v : T.Zero;
+                                    d0[c + 1] = which == 1 ? v : T.Zero;
+                                    d1[c] = which == 2 ? v : T.Zero;
+                                    d1[c + 1] = which == 3 ? v : T.Zero;
+                                }
+                            }
+                        }
+                    });
+                    return;
+                }
                 StridedCopy.ForRanges(g.Planes, (long)outPlane * g.KH * g.KW, (start, end) =>
                 {
                     int h_ = g.H, w_ = g.W, oh_ = g.OH, ow_ = g.OW, kh = g.KH, kw = g.KW;

@@ -70,8 +70,10 @@ public class PoolTests
 
     public static TheoryData<int[], int[], int[], int[], int[], bool> RecomputeConfigs => new()
     {
-        // input, kernel, stride, padding, dilation, ceil — MGID's 2×2/2 at float32 and the edge cases above
+        // input, kernel, stride, padding, dilation, ceil — MGID's 2×2/2 (the disjoint-window fast path; odd sizes leave
+        // a last row and column outside every window) and the edge cases above
         { [3, 4, 8, 6], [2, 2], [2, 2], [0, 0], [1, 1], false },
+        { [2, 3, 7, 5], [2, 2], [2, 2], [0, 0], [1, 1], false },
         { [1, 2, 5, 6], [3, 3], [2, 2], [1, 1], [1, 1], false },
         { [1, 1, 7, 6], [3, 2], [2, 1], [1, 1], [2, 2], false },
         { [1, 1, 6, 7], [3, 3], [2, 2], [1, 0], [1, 1], true },
