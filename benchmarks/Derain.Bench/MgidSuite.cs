@@ -46,14 +46,7 @@ public static class MgidSuite
     /// </summary>
     public static int Steps(int steps, string? only)
     {
-        // DERAIN_CONV_FORWARD=direct|winograd|auto overrides the per-layer forward algorithm (for comparisons).
-        if (Environment.GetEnvironmentVariable("DERAIN_CONV_FORWARD") is { Length: > 0 } forced && KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels dnnl)
-            dnnl.ForwardAlgorithm = forced switch
-            {
-                "direct" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionDirect,
-                "winograd" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionWinograd,
-                _ => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionAuto,
-            };
+        ApplyAlgorithmOverrides();
         Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; resident MiB (VmRSS now, VmHWM peak so far)");
         foreach (var row in Rows().Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)))
         {
@@ -62,13 +55,41 @@ public static class MgidSuite
             for (int i = 0; i < steps; i++)
             {
                 Derain.Tensors.Memory.BufferPool.ResetPeak();
+                var process = System.Diagnostics.Process.GetCurrentProcess();
+                var cpu0 = process.TotalProcessorTime;
                 long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 run();
                 double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakOutstandingBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}{Extra()}");
+                process.Refresh();
+                // Process CPU time as well: on this shared machine it moves less than wall time when something else runs.
+                double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
+                Console.WriteLine($"  call {i + 1}: {ms,9:F1} ms (CPU {cpuMs,8:F0} ms)  RSS {SideBySide.StatusMiB("/proc/self/status", "VmRSS"),7:F0}  HWM {SideBySide.StatusMiB("/proc/self/status", "VmHWM"),7:F0}  tensors: peak {Derain.Tensors.Memory.BufferPool.PeakOutstandingBytes / 1048576.0,7:F0}, pooled {Derain.Tensors.Memory.BufferPool.PooledBytes / 1048576.0,6:F0}, GC heap {GC.GetTotalMemory(false) / 1048576.0,6:F0}{Extra()}");
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Environment overrides of the oneDNN convolution algorithms, for comparisons:
+    /// </summary>
+    private static void ApplyAlgorithmOverrides()
+    {
+        // DERAIN_CONV_FORWARD=direct|winograd|auto overrides the per-layer forward algorithm (for comparisons).
+        if (Environment.GetEnvironmentVariable("DERAIN_CONV_FORWARD") is { Length: > 0 } forced && KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels dnnl)
+            dnnl.ForwardAlgorithm = forced switch
+            {
+                "direct" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionDirect,
+                "winograd" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionWinograd,
+                _ => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionAuto,
+            };
+        // DERAIN_CONV_BACKWARD_DATA=direct|winograd|auto likewise for the backward-data pass.
+        if (Environment.GetEnvironmentVariable("DERAIN_CONV_BACKWARD_DATA") is { Length: > 0 } bwd && KernelBackend.Float32 is Derain.Tensors.Kernels.Dnnl.DnnlKernels dnnlB)
+            dnnlB.BackwardDataAlgorithm = bwd switch
+            {
+                "direct" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionDirect,
+                "winograd" => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionWinograd,
+                _ => Derain.Tensors.Kernels.Dnnl.Native.DnnlAlgKind.ConvolutionAuto,
+            };
     }
 
     /// <summary>The official-format checkpoint fixture both sides load.</summary>
@@ -114,13 +135,50 @@ public static class MgidSuite
         TensorScope.Detach(rain2);
         return () =>
         {
-            using var scope = TensorScope.Begin();
-            var forward = net.ForwardTrainingPair(rain1, rain2, net.MemoryItems.Data);
-            loss.Compute(forward, rain1, rain2).Total.Backward();
-            adam.Step();
-            net.ZeroGrad();
-            // As MgidTraining.StepCompleted: after the step, so backward could still read the memory it started from.
-            net.SetMemory(forward.UpdatedMemory);
+            OpProfiler.Mark("(between steps)");
+            using (var scope = TensorScope.Begin())
+            {
+                var forward = net.ForwardTrainingPair(rain1, rain2, net.MemoryItems.Data);
+                var total = loss.Compute(forward, rain1, rain2).Total;
+                OpProfiler.Mark("loss (unrecorded work after its last recorded op)");
+                total.Backward();
+                OpProfiler.Mark("backward (outside nodes)");
+                adam.Step();
+                OpProfiler.Mark("Adam");
+                net.ZeroGrad();
+                // As MgidTraining.StepCompleted: after the step, so backward could still read the memory it started from.
+                net.SetMemory(forward.UpdatedMemory);
+                OpProfiler.Mark("zero grad, memory update");
+            }
+            OpProfiler.Mark("scope disposal");
         };
+    }
+
+    /// <summary>
+    /// <c>./bench mgid --profile N</c>: the training row alone with <see cref="OpProfiler"/> on — two warm-up steps, then
+    /// N profiled steps and the per-op table (per step), as <c>./bench eevrsr --profile</c>. DERAIN_PROFILE=cpu selects
+    /// thread CPU time (use --threads 1).
+    /// </summary>
+    public static int Profile(int steps)
+    {
+        ApplyAlgorithmOverrides();
+        var step = TrainingStep();
+        step();
+        step();
+        OpProfiler.UseThreadCpuTime = string.Equals(Environment.GetEnvironmentVariable("DERAIN_PROFILE"), "cpu", StringComparison.OrdinalIgnoreCase);
+        OpProfiler.IsEnabled = true;
+        OpProfiler.Reset();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) step();
+        watch.Stop();
+        OpProfiler.IsEnabled = false;
+        process.Refresh();
+        double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / steps;
+        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; {steps} step(s): {watch.Elapsed.TotalMilliseconds / steps:F1} ms wall, {cpuMs:F1} ms process CPU per step");
+        OpProfiler.Report(Console.Out, steps);
+        OpProfiler.Reset(); // nothing left for the exit-time report DERAIN_PROFILE would add
+        return 0;
     }
 }

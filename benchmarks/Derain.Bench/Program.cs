@@ -12,7 +12,8 @@ namespace Derain.Bench;
 /// <c>./bench eevrsr --profile STEPS</c>: the per-op profile of that training step (<see cref="EevrsrSuite.Profile"/>);
 /// <c>./bench convprobe [--steps REPS]</c>: its convolutions under oneDNN plan variants (<see cref="ConvProbe"/>);
 /// <c>./bench mgid</c>: MGID inference at 512×512 and one training step (batch 8 of 2×256² pairs) against tools/mgid (<see cref="MgidSuite"/>),
-/// with each side's peak resident size; <c>./bench mgid-steps [--only TEXT] [--steps N]</c>: Derain's side alone, call by call;
+/// with each side's peak resident size; <c>./bench mgid --profile STEPS</c>: the per-op profile of its training step
+/// (<see cref="MgidSuite.Profile"/>); <c>./bench mgid-steps [--only TEXT] [--steps N]</c>: Derain's side alone, call by call;
 /// <c>./bench vimpnet [--threads N] [--warmup N] [--only TEXT]</c>: ViMP-Net time and peak memory against tools/vimpnet
 /// (<see cref="VimpnetSuite"/>; it re-invokes this program as <c>vimpnet-row ROW WEIGHTS WARMUPS</c> per row).
 /// </summary>
@@ -22,7 +23,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT] | ./bench mgid-steps [--only TEXT] [--steps N] [--threads N] | ./bench vimpnet [--threads N] [--warmup N] [--only TEXT]");
+            Console.WriteLine("usage: ./bench ops [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--peak GFLOPS] | ./bench memory [--steps N] | ./bench eevrsr [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench convprobe [--steps REPS] [--threads N] | ./bench mgid [--json FILE] [--threads N] [--seconds S] [--only TEXT] [--profile STEPS] | ./bench mgid-steps [--only TEXT] [--steps N] [--threads N] | ./bench vimpnet [--threads N] [--warmup N] [--only TEXT]");
             return args.Length == 0 ? 2 : 0;
         }
         string? json = null, only = null;
@@ -52,6 +53,7 @@ public static class Program
         if (args[0] == "eevrsr" && profile > 0) return EevrsrSuite.Profile(profile);
         if (args[0] == "eevrsr") return EevrsrSuite.Run(threads, seconds, json, only);
         if (args[0] == "mgid-steps") return MgidSuite.Steps(args.Contains("--steps") ? steps : 3, only);
+        if (args[0] == "mgid" && profile > 0) return MgidSuite.Profile(profile);
         if (args[0] == "mgid") return MgidSuite.Run(threads, seconds, json, only);
         if (args[0] == "vimpnet") return VimpnetSuite.Run(threads, warmups, only);
         if (args[0] == "vimpnet-row") return VimpnetSuite.RunRow(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));

@@ -43,9 +43,43 @@ internal static class MgidBlocks
     public static Tensor Run(Sequential block, Tensor x)
     {
         if (!GradMode.IsEnabled && !block.Training && RunChain(block, x) is { } chained) return chained;
+        return RunFrom(block, 0, x);
+    }
+
+    /// <summary>
+    /// A decoder block (Basic or Gen) on cat(<paramref name="skip"/>, <paramref name="up"/>) along the channels, the
+    /// official order. In inference (no recording, evaluation mode) the concatenation is built and the block runs as
+    /// <see cref="Run"/> (one oneDNN chain). Otherwise the block's first convolution runs as
+    /// <see cref="Ops.Conv2dConcat"/> — the sum of two convolutions over the skip and the upsampled part, its weight
+    /// split along the input channels — so that the 128-channel concatenation never exists: the recorded convolution
+    /// would keep it until the backward pass, although its halves stay alive anyway (MGID's training step peaked at
+    /// 6.0 GB with it, 4.8 GB without; docs/mgid.md, Benchmark). The values are the concatenated convolution's up to
+    /// float32 summation order (tests/Derain.Tensors.Tests/Ops/ConvConcatTests.cs).
+    /// </summary>
+    public static Tensor RunOnConcat(Sequential block, Tensor skip, Tensor up)
+    {
+        if (!GradMode.IsEnabled && !block.Training)
+        {
+            var cat = Ops.Concat([skip, up], 1);
+            var result = Run(block, cat);
+            cat.Dispose();
+            return result;
+        }
+        var layers = block.Layers;
+        if (layers.Count < 3 || layers[0] is not ConvNd { SpatialRank: 2, Groups: 1 } conv || layers[1] is not BatchNorm bn || layers[2] is not Relu)
+            throw new InvalidOperationException("MGID's decoder blocks start with conv → BatchNorm → ReLU.");
+        var c = Ops.Conv2dConcat([skip, up], conv.Weight, conv.Bias?.Data, padding: 1); // every MGID convolution is 3×3, padding 1
+        var t = bn.ForwardRelu(c);
+        c.Dispose();
+        return RunFrom(block, 3, t, disposeInput: true);
+    }
+
+    /// <summary>Layers <paramref name="start"/>… of a block, fused and disposed as in <see cref="Run"/>; the input is disposed too when asked.</summary>
+    private static Tensor RunFrom(Sequential block, int start, Tensor x, bool disposeInput = false)
+    {
         var layers = block.Layers;
         var t = x;
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = start; i < layers.Count; i++)
         {
             Tensor next;
             if (layers[i] is ConvNd conv && i + 2 < layers.Count && layers[i + 1] is BatchNorm convBn && layers[i + 2] is Relu)
@@ -59,7 +93,7 @@ internal static class MgidBlocks
                 i++;
             }
             else next = layers[i].Forward(t);
-            if (!ReferenceEquals(t, x)) t.Dispose();
+            if (disposeInput || !ReferenceEquals(t, x)) t.Dispose();
             t = next;
         }
         return t;
@@ -181,23 +215,16 @@ public sealed class MgidDecoder : Module
         var t = MgidBlocks.Run(_conv, readFeatures);
         t = Stage(_up4, _deconv3, t, x3);
         t = Stage(_up3, _deconv2, t, x2);
-        var up = MgidBlocks.Run(_up2, t);
-        MgidBlocks.Free(t);
-        var cat = Ops.Concat([x1, up], 1); // official order: skip first, then the upsampled features
-        MgidBlocks.Free(up);
-        var output = MgidBlocks.Run(_deconv1, cat);
-        MgidBlocks.Free(cat);
-        return output;
+        return Stage(_up2, _deconv1, t, x1);
     }
 
-    private static Tensor Stage(Sequential upsample, Sequential basic, Tensor t, Tensor skip)
+    /// <summary>Upsample, then the block on cat(skip, up) (official order: skip first, then the upsampled features).</summary>
+    private static Tensor Stage(Sequential upsample, Sequential block, Tensor t, Tensor skip)
     {
         var up = MgidBlocks.Run(upsample, t);
         MgidBlocks.Free(t);
-        var cat = Ops.Concat([skip, up], 1);
+        var result = MgidBlocks.RunOnConcat(block, skip, up);
         MgidBlocks.Free(up);
-        var result = MgidBlocks.Run(basic, cat);
-        MgidBlocks.Free(cat);
         return result;
     }
 }

@@ -106,10 +106,11 @@ public class DnnlConvTests
         AssertClose(expectedW, dw0, WeightTol, $"{name} weight gradient without bias");
     }
 
-    /// <summary>Every pass under both algorithm choices (direct and auto, which may pick Winograd) on a 3×3 64-channel layer.</summary>
+    /// <summary>Every pass under each algorithm choice (direct, auto, which may pick Winograd, and Winograd requested) on a 3×3 64-channel layer.</summary>
     [Theory]
     [InlineData(DnnlAlgKind.ConvolutionDirect)]
     [InlineData(DnnlAlgKind.ConvolutionAuto)]
+    [InlineData(DnnlAlgKind.ConvolutionWinograd)]
     internal void Each_algorithm_choice_matches_reference(DnnlAlgKind algorithm)
     {
         using var k = DnnlKernels.CreateIsolated();

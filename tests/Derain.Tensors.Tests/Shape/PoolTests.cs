@@ -68,6 +68,60 @@ public class PoolTests
         Assert.Equal([4f, 2, 2, 1], x.Grad!.ToArray());
     }
 
+    public static TheoryData<int[], int[], int[], int[], int[], bool> RecomputeConfigs => new()
+    {
+        // input, kernel, stride, padding, dilation, ceil — MGID's 2×2/2 (the disjoint-window fast path; odd sizes leave
+        // a last row and column outside every window) and the edge cases above
+        { [3, 4, 8, 6], [2, 2], [2, 2], [0, 0], [1, 1], false },
+        { [2, 3, 7, 5], [2, 2], [2, 2], [0, 0], [1, 1], false },
+        { [2, 3, 6, 71], [2, 2], [2, 2], [0, 0], [1, 1], false }, // rows of 35 outputs: two 16-wide vector blocks and a tail
+        { [1, 2, 5, 6], [3, 3], [2, 2], [1, 1], [1, 1], false },
+        { [1, 1, 7, 6], [3, 2], [2, 1], [1, 1], [2, 2], false },
+        { [1, 1, 6, 7], [3, 3], [2, 2], [1, 0], [1, 1], true },
+        { [1, 1, 7, 8], [2, 3], [3, 2], [1, 1], [2, 1], true },
+        { [2, 5, 5], [3, 3], [1, 1], [1, 1], [1, 1], false },
+    };
+
+    /// <summary>
+    /// The recorded MaxPool2d recomputes each window's argmax in backward instead of storing indices; its input
+    /// gradient must equal, element for element, the stored-index backward of <see cref="Ops.MaxPool2dWithIndices"/>
+    /// (PyTorch's scheme) — on inputs full of ties (values from a 3-level grid, so most windows hold equal maxima,
+    /// and −0 beside +0), NaNs and −∞, in float64 and float32, with overlapping windows, padding, dilation and ceil mode.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RecomputeConfigs))]
+    public void MaxPool2d_recomputed_backward_equals_the_stored_index_backward(int[] shape, int[] k, int[] s, int[] p, int[] d, bool ceil)
+    {
+        foreach (var dtype in new[] { DType.Float64, DType.Float32 })
+        {
+            int n = shape.Aggregate(1, (a, b) => a * b);
+            var g = new Generator(23);
+            var vals = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double u = g.NextDouble();
+                vals[i] = u < 0.03 ? double.NaN : u < 0.06 ? double.NegativeInfinity : u < 0.15 ? -0.0 : Math.Floor(g.NextDouble() * 3);
+            }
+            var gy = Tensor.Randn(new Shape(Ops.MaxPool2d(Tensor.FromArray(vals, shape), k, s, p, d, ceil).Shape.ToArray()), new Generator(24), dtype: dtype);
+
+            var a = Tensor.FromArray(vals, shape).To(dtype);
+            a.RequiresGrad = true;
+            var ya = Ops.MaxPool2d(a, k, s, p, d, ceil);
+            ya.Backward(gy);
+
+            var b = Tensor.FromArray(vals, shape).To(dtype);
+            b.RequiresGrad = true;
+            var (yb, _) = Ops.MaxPool2dWithIndices(b, k, s, p, d, ceil);
+            yb.Backward(gy);
+
+            // Bit for bit: the sign of a zero maximum and the NaN that won are the same as well.
+            Assert.Equal(yb.ToDoubleArray().Select(BitConverter.DoubleToInt64Bits), ya.ToDoubleArray().Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(b.Grad!.ToDoubleArray(), a.Grad!.ToDoubleArray());
+            // Not vacuous: gradient reached the input.
+            Assert.Contains(a.Grad!.ToDoubleArray(), v => v != 0);
+        }
+    }
+
     [Fact]
     public void AvgPool2d_ceil_mode_divisor_counts_the_window_clipped_to_the_padded_image()
     {
