@@ -61,7 +61,11 @@ public sealed class TrainProcess
     public static TrainProcess Start(TinyRuns runs, string experiments)
     {
         string root = Repository.Root;
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // Started through coreutils' `env --default-signal=INT`, which execs in place (same PID): a job a
+        // non-interactive shell starts in the background (`./test &`) inherits SIGINT as ignored (SigIgn in
+        // /proc/PID/status), the .NET runtime keeps an inherited ignore for SIGINT, and the Ctrl+C test's signal
+        // would then never arrive (seen once by a helper: the run simply finished its 16 iterations).
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -69,6 +73,7 @@ public sealed class TrainProcess
         };
         foreach (var a in new[]
         {
+            "--default-signal=INT", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
             Path.Combine(AppContext.BaseDirectory, "derain.dll"), "train", "--config", Path.Combine(root, "configs", "eevrsr-tiny.yaml"), "--set",
             $"datasets.train.root={Path.Combine(runs.Folder, "train")}", $"datasets.val.root={Path.Combine(runs.Folder, "val")}",
             $"path.experiments={Path.Combine(runs.Folder, experiments)}", "train.total_iter=16",
