@@ -162,23 +162,6 @@ public static class MgidSuite
     public static int Profile(int steps)
     {
         ApplyAlgorithmOverrides();
-        var step = TrainingStep();
-        step();
-        step();
-        OpProfiler.UseThreadCpuTime = string.Equals(Environment.GetEnvironmentVariable("DERAIN_PROFILE"), "cpu", StringComparison.OrdinalIgnoreCase);
-        OpProfiler.IsEnabled = true;
-        OpProfiler.Reset();
-        var process = System.Diagnostics.Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) step();
-        watch.Stop();
-        OpProfiler.IsEnabled = false;
-        process.Refresh();
-        double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / steps;
-        Console.WriteLine($"backend {KernelBackend.Float32.Name}, {KernelBackend.Threads} threads; {steps} step(s): {watch.Elapsed.TotalMilliseconds / steps:F1} ms wall, {cpuMs:F1} ms process CPU per step");
-        OpProfiler.Report(Console.Out, steps);
-        OpProfiler.Reset(); // nothing left for the exit-time report DERAIN_PROFILE would add
-        return 0;
+        return StepProfile.Run(TrainingStep(), steps);
     }
 }
