@@ -171,6 +171,21 @@ public sealed class PlotTests
     }
 
     [Fact]
+    public void One_validation_still_shows_the_rainy_input_reference()
+    {
+        using var dir = new TempFolder();
+        var entries = Entries(i => 1.0 / i, i => 20, count: 10);
+        entries.RemoveAll(e => e.Kind == LogEntry.Validation);
+        entries.Add(new LogEntry(LogEntry.Validation, 250).Add("psnr", 27.0).Add("input_psnr", 28.0));
+        var image = WriteAndRead(dir, entries);
+        // Rows below the PSNR panel's title line (the legend's swatch sits on it).
+        var reference = Curve(image, Of(TrainingPlot.InputColor), 432, image.Height);
+        Assert.True(reference.Count >= 20, $"the input reference spans {reference.Count} columns");
+        var marker = Curve(image, Of(TrainingPlot.PsnrColor), 432, image.Height);
+        Assert.True(reference.Average(p => p.Y) < marker.Average(p => p.Y), "28 dB is drawn above 27 dB");
+    }
+
+    [Fact]
     public void An_empty_log_still_makes_a_plot()
     {
         using var dir = new TempFolder();

@@ -103,6 +103,9 @@ public static class TrainingPlot
             if (markers && !s.Dashed)
                 foreach (var p in s.Points) canvas.Fill(Px(p.X) - 3, Py(p.Y) - 3, 7, 7, s.Color);
             if (s.Points.Count == 1 && !markers) canvas.Fill(Px(s.Points[0].X) - 2, Py(s.Points[0].Y) - 2, 5, 5, s.Color);
+            // A reference line known at one validation only (a run validated once) would otherwise not show at all.
+            if (s.Points.Count == 1 && markers && s.Dashed)
+                canvas.Line(Px(s.Points[0].X) - 12, Py(s.Points[0].Y), Px(s.Points[0].X) + 12, Py(s.Points[0].Y), s.Color, width: 2);
         }
         if (series.Count > 1) Legend(canvas, series, Left + PlotFont.Measure(title, Scale) + 24, top);
     }
