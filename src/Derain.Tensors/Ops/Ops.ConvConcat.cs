@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Derain.Tensors.Autograd;
 using Derain.Tensors.Kernels;
 using Derain.Tensors.Kernels.Managed;
@@ -86,28 +85,11 @@ public static partial class Ops
         return GradNode.Record(y, node, inputs);
     }
 
-    /// <summary>y += x elementwise (same shape), spread over the kernel threads.</summary>
-    private static unsafe void AddInto(Tensor x, Tensor y)
+    /// <summary>y += x elementwise (same shape): the blocked, multi-threaded kernel of <see cref="Add(Tensor, Tensor)"/>, writing into y.</summary>
+    private static void AddInto(Tensor x, Tensor y)
     {
-        if (y.DType == DType.Float32) AddInto(x.Span<float>(), y.Span<float>());
-        else AddInto(x.Span<double>(), y.Span<double>());
-    }
-
-    private static unsafe void AddInto<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        const int block = 16384;
-        int n = y.Length, blocks = (n + block - 1) / block;
-        fixed (T* px = x, py = y)
-        {
-            var xs = new Ptr<T>(px, n);
-            var ys = new Ptr<T>(py, n);
-            RangeParallel.For(blocks, block, (a, b) =>
-            {
-                int lo = a * block, hi = Math.Min(n, b * block);
-                var dst = ys.Slice(lo, hi - lo);
-                TensorPrimitives.Add(xs.Slice(lo, hi - lo), dst, dst);
-            });
-        }
+        if (y.DType == DType.Float32) ElementwiseKernel<float, AddOp>(x.Span<float>(), y.Span<float>(), y.Span<float>());
+        else ElementwiseKernel<double, AddOp>(x.Span<double>(), y.Span<double>(), y.Span<double>());
     }
 
     /// <summary>
