@@ -50,7 +50,7 @@ internal static class MgidBlocks
     /// A decoder block (Basic or Gen) on cat(<paramref name="skip"/>, <paramref name="up"/>) along the channels, the
     /// official order. In inference (no recording, evaluation mode) the concatenation is built and the block runs as
     /// <see cref="Run"/> (one oneDNN chain). Otherwise the block's first convolution runs as
-    /// <see cref="Ops.Conv2dConcat"/> — the sum of two convolutions over the skip and the upsampled part, its weight
+    /// <see cref="ConvNd.ForwardOnConcat"/> (<see cref="Ops.Conv2dConcat"/>) — the sum of two convolutions over the skip and the upsampled part, its weight
     /// split along the input channels — so that the 128-channel concatenation never exists: the recorded convolution
     /// would keep it until the backward pass, although its halves stay alive anyway (MGID's training step peaked at
     /// 6.0 GB with it, 4.8 GB without; docs/mgid.md, Benchmark). The values are the concatenated convolution's up to
@@ -66,9 +66,9 @@ internal static class MgidBlocks
             return result;
         }
         var layers = block.Layers;
-        if (layers.Count < 3 || layers[0] is not ConvNd { SpatialRank: 2, Groups: 1 } conv || layers[1] is not BatchNorm bn || layers[2] is not Relu)
+        if (layers.Count < 3 || layers[0] is not ConvNd conv || layers[1] is not BatchNorm bn || layers[2] is not Relu)
             throw new InvalidOperationException("MGID's decoder blocks start with conv → BatchNorm → ReLU.");
-        var c = Ops.Conv2dConcat([skip, up], conv.Weight, conv.Bias?.Data, padding: 1); // every MGID convolution is 3×3, padding 1
+        var c = conv.ForwardOnConcat([skip, up]);
         var t = bn.ForwardRelu(c);
         c.Dispose();
         return RunFrom(block, 3, t, disposeInput: true);

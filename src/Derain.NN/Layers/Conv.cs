@@ -48,6 +48,19 @@ public sealed class ConvNd : Layer
     };
 
     /// <summary>
+    /// This layer applied to cat(<paramref name="parts"/>, dim 1) without building the concatenation
+    /// (<see cref="Ops.Conv2dConcat"/>, with this layer's padding): for a U-Net decoder's first convolution after a skip
+    /// connection, whose recorded input would otherwise be kept whole until the backward pass. Ungrouped, stride 1,
+    /// undilated Conv2d only.
+    /// </summary>
+    public Tensor ForwardOnConcat(IReadOnlyList<Tensor> parts)
+    {
+        if (SpatialRank != 2 || Groups != 1 || _dilation.Any(d => d != 1) || _stride.Any(s => s != 1))
+            throw new InvalidOperationException($"A convolution over concatenated parts needs an ungrouped, undilated, stride-1 Conv2d; this layer is Conv{SpatialRank}d, groups {Groups}, stride [{string.Join(", ", _stride)}], dilation [{string.Join(", ", _dilation)}].");
+        return Ops.Conv2dConcat(parts, Weight, Bias?.Data, _padding);
+    }
+
+    /// <summary>
     /// The 2-D convolution with its input and/or output channel-blocked (<see cref="ActivationLayout"/>, see
     /// <see cref="Ops.Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, ActivationLayout, ActivationLayout)"/>); ungrouped,
     /// undilated layers with one stride for both dimensions.

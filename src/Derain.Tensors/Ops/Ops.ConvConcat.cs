@@ -28,7 +28,7 @@ public static partial class Ops
     /// side, the bias gradient once.
     /// </para>
     /// </summary>
-    public static Tensor Conv2dConcat(IReadOnlyList<Tensor> parts, Tensor weight, Tensor? bias = null, int padding = 0)
+    public static Tensor Conv2dConcat(IReadOnlyList<Tensor> parts, Tensor weight, Tensor? bias = null, ConvPadding padding = default)
     {
         const string op = "Conv2dConcat";
         ArgumentNullException.ThrowIfNull(parts);
