@@ -49,11 +49,11 @@ public partial interface IKernels
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// Gradients of y = relu(batchnorm(x)) given dy and y itself: <see cref="BatchNormBackward"/> applied to
-    /// dy·[y &gt; 0], channel by channel so the masked gradient is still in cache when it is used. dx is required (it
-    /// holds the masked gradient on the way).
+    /// Gradients of y = relu(batchnorm(x)): <see cref="BatchNormBackward"/> applied to dy·[y &gt; 0], with y recomputed
+    /// from x, mean, invStd, weight and bias exactly as <see cref="BatchNormReluForward"/> computes it (so the forward
+    /// output need not be kept or read). Empty dx, dweight or dbias are not computed.
     /// </summary>
-    void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
-        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+    void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }

@@ -35,7 +35,7 @@ public static partial class Ops
         if (GradNode.WillRecord(x, weight, bias))
         {
             var node = new ChannelNormBackwardNode(op, kn, kc, inner, batchStatistics, perInstance ? n : 1);
-            node.Keep(x, mean, invStd, w, relu ? y : null);
+            node.Keep(x, mean, invStd, w, relu, b);
             GradNode.Record(y, node, x, weight, bias);
         }
         mean.Dispose();
@@ -82,41 +82,40 @@ public static partial class Ops
     /// <summary>Backward of batch norm and instance norm (inputs x, weight, bias), and of batch norm fused with ReLU.</summary>
     private sealed class ChannelNormBackwardNode(string op, int n, int channels, int inner, bool batchStatistics, int fold) : GradNode
     {
-        private Tensor? _x, _mean, _invStd, _w, _reluOutput;
+        private Tensor? _x, _mean, _invStd, _w, _b;
+        private bool _relu;
         public override string Name => op + "Backward";
 
-        /// <summary>Saves what the backward pass reads; <paramref name="reluOutput"/> is the fused ReLU's output (its gradient mask), null without ReLU.</summary>
-        public void Keep(Tensor x, Tensor mean, Tensor invStd, Tensor? weight, Tensor? reluOutput)
+        /// <summary>
+        /// Saves what the backward pass reads. With the fused ReLU the bias is kept too: the backward kernel recomputes
+        /// the ReLU mask from x (the forward's arithmetic) instead of keeping and reading the output.
+        /// </summary>
+        public void Keep(Tensor x, Tensor mean, Tensor invStd, Tensor? weight, bool relu, Tensor? bias)
         {
             _x = Save(x);
             _mean = Save(mean);
             _invStd = Save(invStd);
             if (weight is not null) _w = Save(weight);
-            if (reluOutput is not null) _reluOutput = Save(reluOutput);
+            _relu = relu;
+            if (relu && bias is not null) _b = Save(bias);
         }
 
         protected internal override Tensor?[] Backward(Tensor g)
         {
             var x = _x!;
-            // The fused ReLU's masked gradient passes through dx, so it is needed even when x takes no gradient.
-            var dx = NeedsGrad(0) || _reluOutput is not null ? Tensor.Empty(x.Shape, x.DType) : null;
+            var dx = NeedsGrad(0) ? Tensor.Empty(x.Shape, x.DType) : null;
             // Per kernel channel; folded over samples for instance norm.
             var dw = NeedsGrad(1) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var db = NeedsGrad(2) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var k = KernelBackend.For(x.DType);
-            if (_reluOutput is not null)
+            if (_relu)
             {
                 if (x.DType == DType.Float32)
-                    k.BatchNormReluBackward(n, channels, inner, x.Span<float>(), _reluOutput.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
-                        SpanOrEmpty<float>(_w), batchStatistics, dx!.Span<float>(), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
+                    k.BatchNormReluBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
+                        SpanOrEmpty<float>(_w), SpanOrEmpty<float>(_b), batchStatistics, GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
                 else
-                    k.BatchNormReluBackward(n, channels, inner, x.Span<double>(), _reluOutput.Span<double>(), g.Span<double>(), _mean!.Span<double>(), _invStd!.Span<double>(),
-                        SpanOrEmpty<double>(_w), batchStatistics, dx!.Span<double>(), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
-                if (!NeedsGrad(0))
-                {
-                    dx!.Dispose();
-                    dx = null;
-                }
+                    k.BatchNormReluBackward(n, channels, inner, x.Span<double>(), g.Span<double>(), _mean!.Span<double>(), _invStd!.Span<double>(),
+                        SpanOrEmpty<double>(_w), SpanOrEmpty<double>(_b), batchStatistics, GradSpanOrEmpty<double>(dx), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
             }
             else if (x.DType == DType.Float32)
                 k.BatchNormBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),

@@ -250,6 +250,88 @@ internal static class LaneMaps
         return (s1, s2);
     }
 
+    /// <summary>
+    /// <see cref="SumAndDotCentered{T}"/> of g = relu'(y)·dy, where y = max((x − mean)·scale + shift, 0) is recomputed
+    /// from x (<see cref="CenterScaleShiftRelu{T}"/>, the forward pass's own arithmetic, so the mask is the forward's
+    /// bit for bit) instead of being read from a stored output or a masked copy of dy. Same blocks, same accumulators
+    /// and the same order of additions as <see cref="SumAndDotCentered{T}"/> on the masked gradient, so the sums are
+    /// identical to the unfused passes; one pass over dy and x instead of three buffers.
+    /// </summary>
+    public static (double Sum, double DotCentered) ReluMaskedSumAndDotCentered<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, ReluMaskedGrad<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = dy.Length;
+        if (x.Length < n) throw new ArgumentException("LaneMaps.ReluMaskedSumAndDotCentered: x shorter than dy.");
+        double s1 = 0, s2 = 0;
+        for (int start = 0; start < n; start += SumBlock)
+        {
+            int len = Math.Min(SumBlock, n - start);
+            var (a, b) = ReluMaskedSumAndDotCenteredBlock(dy.Slice(start, len), x.Slice(start, len), mean, mask);
+            s1 += double.CreateTruncating(a);
+            s2 += double.CreateTruncating(b);
+        }
+        return (s1, s2);
+    }
+
+    /// <summary><see cref="SumAndDotCenteredBlock{T}"/> with g computed from (dy, x) by <paramref name="mask"/>.</summary>
+    private static (T, T) ReluMaskedSumAndDotCenteredBlock<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, ReluMaskedGrad<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = dy.Length;
+        ref T gr = ref MemoryMarshal.GetReference(dy);
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        T s1 = T.Zero, s2 = T.Zero;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+        {
+            int c = Vector512<T>.Count;
+            var m = Vector512.Create(mean);
+            Vector512<T> a1 = Vector512<T>.Zero, a2 = a1, b1 = a1, b2 = a1;
+            for (; i <= n - 2 * c; i += 2 * c)
+            {
+                var x0 = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var x1 = Vector512.LoadUnsafe(ref xr, (nuint)(i + c));
+                var g0 = mask.Apply(Vector512.LoadUnsafe(ref gr, (nuint)i), x0);
+                var g1 = mask.Apply(Vector512.LoadUnsafe(ref gr, (nuint)(i + c)), x1);
+                a1 += g0;
+                b1 += g1;
+                a2 += g0 * (x0 - m);
+                b2 += g1 * (x1 - m);
+            }
+            for (; i <= n - c; i += c)
+            {
+                var xv = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var gv = mask.Apply(Vector512.LoadUnsafe(ref gr, (nuint)i), xv);
+                a1 += gv;
+                a2 += gv * (xv - m);
+            }
+            s1 += Vector512.Sum(a1 + b1);
+            s2 += Vector512.Sum(a2 + b2);
+        }
+        if (Vector256.IsHardwareAccelerated && n - i >= Vector256<T>.Count)
+        {
+            var m = Vector256.Create(mean);
+            Vector256<T> a1 = Vector256<T>.Zero, a2 = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var gv = mask.Apply(Vector256.LoadUnsafe(ref gr, (nuint)i), xv);
+                a1 += gv;
+                a2 += gv * (xv - m);
+            }
+            s1 += Vector256.Sum(a1);
+            s2 += Vector256.Sum(a2);
+        }
+        for (; i < n; i++)
+        {
+            T xv = Unsafe.Add(ref xr, i);
+            T gv = mask.Apply(Unsafe.Add(ref gr, i), xv);
+            s1 += gv;
+            s2 += gv * (xv - mean);
+        }
+        return (s1, s2);
+    }
+
     private readonly struct Product<T> : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T Apply(T a, T b) => a * b;

@@ -83,23 +83,78 @@ public partial class ManagedKernels
     public virtual void BatchNormBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
         ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => NormalizeChannelsBackward(n, channels, inner, x, default, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias, relu: false);
+        => NormalizeChannelsBackward(n, channels, inner, x, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias);
 
     /// <inheritdoc/>
-    public virtual void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
-        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
+    public virtual unsafe void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBatchNormSizes("BatchNormReluBackward", n, channels, inner, y.Length, dx.Length);
-        NormalizeChannelsBackward(n, channels, inner, x, y, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias, relu: true);
+        int total = CheckBatchNormSizes("BatchNormReluBackward", n, channels, inner, x.Length, dy.Length);
+        CheckLength("BatchNormReluBackward", "mean", mean.Length, channels);
+        CheckLength("BatchNormReluBackward", "invStd", invStd.Length, channels);
+        bool hasW = !weight.IsEmpty, hasB = !bias.IsEmpty, wantDx = !dx.IsEmpty, wantDw = !dweight.IsEmpty, wantDb = !dbias.IsEmpty;
+        if (hasW) CheckLength("BatchNormReluBackward", "weight", weight.Length, channels);
+        if (hasB) CheckLength("BatchNormReluBackward", "bias", bias.Length, channels);
+        if (wantDx) CheckLength("BatchNormReluBackward", "dx", dx.Length, total);
+        if (wantDw) CheckLength("BatchNormReluBackward", "dweight", dweight.Length, channels);
+        if (wantDb) CheckLength("BatchNormReluBackward", "dbias", dbias.Length, channels);
+        long count = (long)n * inner;
+        bool needSums = wantDw || wantDb || (wantDx && batchStatistics);
+        fixed (T* px = x, pg = dy, pm = mean, pi = invStd, pw = weight, pb = bias, pdx = dx, pdw = dweight, pdb = dbias)
+        {
+            var xs = new Ptr<T>(px, total);
+            var gs = new Ptr<T>(pg, total);
+            var ms = new Ptr<T>(pm, channels);
+            var isd = new Ptr<T>(pi, channels);
+            var ws = new Ptr<T>(pw, weight.Length);
+            var bs = new Ptr<T>(pb, bias.Length);
+            var dxs = new Ptr<T>(pdx, dx.Length);
+            var dws = new Ptr<T>(pdw, dweight.Length);
+            var dbs = new Ptr<T>(pdb, dbias.Length);
+            // Two passes over (dy, x) per channel — sums, then dx — with the ReLU mask recomputed from x by the
+            // forward's own arithmetic (ReluMaskedGrad): the masked gradient is never stored and y never read.
+            // (The earlier three passes, mask into dx, sums, dx, moved 8 plane-sized buffers per channel; this moves 5.)
+            RangeParallel.For(channels, 3 * count, (start, end) =>
+            {
+                for (int ch = start; ch < end; ch++)
+                {
+                    T m = ms[ch], rstd = isd[ch];
+                    // The forward's scale and shift (NormalizeChannels), so the recomputed y is the forward's y.
+                    var mask = new ReluMaskedGrad<T>(m, hasW ? rstd * ws[ch] : rstd, hasB ? bs[ch] : T.Zero);
+                    double sumG = 0, sumGx = 0;
+                    if (needSums)
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            int off = (i * channels + ch) * inner;
+                            var (a, b) = LaneMaps.ReluMaskedSumAndDotCentered(gs.Slice(off, inner), xs.Slice(off, inner), m, mask);
+                            sumG += a;
+                            sumGx += b;
+                        }
+                    }
+                    if (wantDb) dbs[ch] = T.CreateTruncating(sumG);
+                    if (wantDw) dws[ch] = T.CreateTruncating(sumGx) * rstd;
+                    if (!wantDx) continue;
+                    T k = hasW ? ws[ch] * rstd : rstd;
+                    T c1 = batchStatistics ? T.CreateTruncating(sumG / count) : T.Zero;
+                    T c2 = batchStatistics ? T.CreateTruncating(sumGx / count) * rstd * rstd : T.Zero;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int off = (i * channels + ch) * inner;
+                        if (batchStatistics)
+                            LaneMaps.Map(gs.Slice(off, inner), xs.Slice(off, inner), dxs.Slice(off, inner),
+                                new ReluMaskedNormInputGrad<T>(mask, new NormInputGrad<T>(m, k, c1, c2)));
+                        else LaneMaps.Map(gs.Slice(off, inner), xs.Slice(off, inner), dxs.Slice(off, inner), new ReluMaskedScale<T>(mask, k));
+                    }
+                }
+            });
+        }
     }
 
-    /// <summary>
-    /// The batch-norm backward pass; with <paramref name="relu"/>, dy is first masked by y &gt; 0 (ReLU's gradient,
-    /// <see cref="ReluGradLane{T}"/>) into dx, one channel at a time, and the rest reads the masked gradient from there.
-    /// </summary>
-    private static unsafe void NormalizeChannelsBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy,
-        ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias, bool relu)
+    /// <summary>The batch-norm backward pass: per channel, the sums Σ dy and Σ dy·(x − mean), then dx.</summary>
+    private static unsafe void NormalizeChannelsBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int total = CheckBatchNormSizes("BatchNormBackward", n, channels, inner, x.Length, dy.Length);
@@ -113,13 +168,10 @@ public partial class ManagedKernels
         long count = (long)n * inner;
         // The channel sums are needed for dweight/dbias, and for dx only when the statistics depend on x.
         bool needSums = wantDw || wantDb || (wantDx && batchStatistics);
-        fixed (T* px = x, py = y, pg = dy, pm = mean, pi = invStd, pw = weight, pdx = dx, pdw = dweight, pdb = dbias)
+        fixed (T* px = x, pg = dy, pm = mean, pi = invStd, pw = weight, pdx = dx, pdw = dweight, pdb = dbias)
         {
             var xs = new Ptr<T>(px, total);
-            var ys = new Ptr<T>(py, y.Length);
-            // With relu, the masked gradient lives in dx (the map below rewrites it in place, element by element).
-            var gs = relu ? new Ptr<T>(pdx, total) : new Ptr<T>(pg, total);
-            var raw = new Ptr<T>(pg, total);
+            var gs = new Ptr<T>(pg, total);
             var ms = new Ptr<T>(pm, channels);
             var isd = new Ptr<T>(pi, channels);
             var ws = new Ptr<T>(pw, weight.Length);
@@ -131,12 +183,6 @@ public partial class ManagedKernels
                 for (int ch = start; ch < end; ch++)
                 {
                     T m = ms[ch], rstd = isd[ch];
-                    if (relu)
-                        for (int i = 0; i < n; i++)
-                        {
-                            int off = (i * channels + ch) * inner;
-                            LaneMaps.Map(ys.Slice(off, inner), raw.Slice(off, inner), gs.Slice(off, inner), new ReluGradLane<T>());
-                        }
                     double sumG = 0, sumGx = 0;
                     if (needSums)
                     {

@@ -64,3 +64,39 @@ internal readonly struct NormInputGrad<T>(T mean, T k, T c1, T c2) : ILane2<T> w
     public Vector512<T> Apply(Vector512<T> g, Vector512<T> x)
         => Vector512.Create(_k) * (g - Vector512.Create(_c1) - (x - Vector512.Create(_m)) * Vector512.Create(_c2));
 }
+
+/// <summary>
+/// g = y &gt; 0 ? dy : 0 with y = max((x − mean)·scale + shift, 0) recomputed from x by <see cref="CenterScaleShiftRelu{T}"/>
+/// (the fused batch-norm + ReLU forward's arithmetic, so the mask equals the one the stored output would give):
+/// <see cref="ReluGradLane{T}"/> without reading y. Apply(dy, x).
+/// </summary>
+internal readonly struct ReluMaskedGrad<T>(T mean, T scale, T shift) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly CenterScaleShiftRelu<T> _y = new(mean, scale, shift);
+    public T Apply(T dy, T x) => new ReluGradLane<T>().Apply(_y.Apply(x), dy);
+    public Vector256<T> Apply(Vector256<T> dy, Vector256<T> x) => new ReluGradLane<T>().Apply(_y.Apply(x), dy);
+    public Vector512<T> Apply(Vector512<T> dy, Vector512<T> x) => new ReluGradLane<T>().Apply(_y.Apply(x), dy);
+}
+
+/// <summary>
+/// <see cref="NormInputGrad{T}"/> of the ReLU-masked gradient (<see cref="ReluMaskedGrad{T}"/>): dx from dy and x in one
+/// pass, without a masked copy of dy. Apply(dy, x).
+/// </summary>
+internal readonly struct ReluMaskedNormInputGrad<T>(ReluMaskedGrad<T> mask, NormInputGrad<T> grad) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ReluMaskedGrad<T> _mask = mask;
+    private readonly NormInputGrad<T> _grad = grad;
+    public T Apply(T dy, T x) => _grad.Apply(_mask.Apply(dy, x), x);
+    public Vector256<T> Apply(Vector256<T> dy, Vector256<T> x) => _grad.Apply(_mask.Apply(dy, x), x);
+    public Vector512<T> Apply(Vector512<T> dy, Vector512<T> x) => _grad.Apply(_mask.Apply(dy, x), x);
+}
+
+/// <summary><see cref="ReluMaskedGrad{T}"/>·k (the input gradient with fixed statistics). Apply(dy, x).</summary>
+internal readonly struct ReluMaskedScale<T>(ReluMaskedGrad<T> mask, T k) : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ReluMaskedGrad<T> _mask = mask;
+    private readonly T _k = k;
+    public T Apply(T dy, T x) => _mask.Apply(dy, x) * _k;
+    public Vector256<T> Apply(Vector256<T> dy, Vector256<T> x) => _mask.Apply(dy, x) * Vector256.Create(_k);
+    public Vector512<T> Apply(Vector512<T> dy, Vector512<T> x) => _mask.Apply(dy, x) * Vector512.Create(_k);
+}
