@@ -150,10 +150,9 @@ internal sealed class DenseLayer : Module
     {
         // BN → ReLU fused (TfBatchNorm.ForwardRelu): the same values as the two ops, with one pass less.
         var y = _conv1x1.Forward(_bn1.ForwardRelu(x));
-        // The 3×3 convolution reads its 48 channels channel-blocked, instead of the reorders oneDNN would run in
-        // forward, backward-weights and backward-data. BN → ReLU writes them blocked directly (bit for bit
-        // Ops.ToChannelBlocks of its planar output), so neither the output nor its gradient is reordered separately.
-        var z = _bn2.ForwardReluToChannelBlocks(y);
+        // The 3×3 convolution reads its 48 channels channel-blocked: one conversion here (and its adjoint in the
+        // backward pass) instead of the reorders oneDNN would run in forward, backward-weights and backward-data.
+        var z = Ops.ToChannelBlocks(_bn2.ForwardRelu(y));
         return _conv3x3.Forward(z, ActivationLayout.Blocked);
     }
 }

@@ -53,24 +53,17 @@ public sealed class TfBatchNorm : Layer
     /// <summary>TF's <c>local_step</c> (the same for mean and variance); a float, exact up to 2²⁴ steps.</summary>
     public ModuleBuffer EmaSteps { get; }
 
-    public override Tensor Forward(Tensor x) => Normalize(x, relu: false, blocked: false);
+    public override Tensor Forward(Tensor x) => Normalize(x, relu: false);
 
     /// <summary>relu(Forward(x)) in one fused op (<see cref="Ops.BatchNormRelu"/>): the same values and gradients, one pass and one stored tensor fewer.</summary>
-    public Tensor ForwardRelu(Tensor x) => Normalize(x, relu: true, blocked: false);
+    public Tensor ForwardRelu(Tensor x) => Normalize(x, relu: true);
 
-    /// <summary>
-    /// <see cref="ForwardRelu"/> of x [N, C, H, W] written channel-blocked (<see cref="Ops.BatchNormReluToChannelBlocks"/>),
-    /// for a convolution that reads <see cref="ActivationLayout.Blocked"/> input: the values of
-    /// <c>Ops.ToChannelBlocks(ForwardRelu(x))</c> without the separate conversion (and its adjoint).
-    /// </summary>
-    public Tensor ForwardReluToChannelBlocks(Tensor x) => Normalize(x, relu: true, blocked: true);
-
-    private Tensor Normalize(Tensor x, bool relu, bool blocked)
+    private Tensor Normalize(Tensor x, bool relu)
     {
         if (!Training)
         {
-            return blocked ? Ops.BatchNormReluToChannelBlocks(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps)
-                : relu ? Ops.BatchNormRelu(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps)
+            return relu
+                ? Ops.BatchNormRelu(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps)
                 : Ops.BatchNorm(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
         }
         int c = Weight.Shape[0];
@@ -78,8 +71,8 @@ public sealed class TfBatchNorm : Layer
         // variance; the biased one (what tf.nn.moments returns) is recovered by the factor (count − 1)/count.
         using var batchMean = Tensor.Zeros(new Shape(c), x.DType);
         using var batchVar = Tensor.Zeros(new Shape(c), x.DType);
-        var y = blocked ? Ops.BatchNormReluToChannelBlocks(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
-            : relu ? Ops.BatchNormRelu(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
+        var y = relu
+            ? Ops.BatchNormRelu(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
             : Ops.BatchNorm(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps);
         long count = x.NumElements / c;
         UpdateMovingAverages(batchMean, batchVar, (count - 1.0) / count);

@@ -1,6 +1,5 @@
 using Derain.Tensors.Autograd;
 using Derain.Tensors.Kernels;
-using Derain.Tensors.Kernels.Managed;
 
 namespace Derain.Tensors;
 
@@ -11,27 +10,11 @@ public static partial class Ops
     /// of <paramref name="mean"/> and <paramref name="invStd"/>: [C], or [N·C] with <paramref name="perInstance"/>
     /// (instance norm, where each plane has its own statistics). <paramref name="batchStatistics"/> says whether
     /// they were computed from x, which the backward pass must then differentiate through. <paramref name="relu"/>
-    /// fuses a ReLU on the output (batch norm only); <paramref name="blocked"/> (float32 [N, C, H, W], with the ReLU)
-    /// writes the output channel-blocked (<see cref="BlockedBatchNormRelu"/>).
+    /// fuses a ReLU on the output (batch norm only).
     /// </summary>
     private static Tensor ChannelNormFromStatistics(string op, Tensor x, int n, int channels, int inner, Tensor mean, Tensor invStd,
-        Tensor? weight, Tensor? bias, bool batchStatistics, bool perInstance = false, bool relu = false, bool blocked = false)
+        Tensor? weight, Tensor? bias, bool batchStatistics, bool perInstance = false, bool relu = false)
     {
-        if (blocked)
-        {
-            var yb = Tensor.Empty(BlockedShape(x.Shape[0], channels, x.Shape[2], x.Shape[3]), x.DType);
-            BlockedBatchNormRelu.Forward(n, channels, inner, x.Span<float>(), mean.Span<float>(), invStd.Span<float>(), SpanOrEmpty<float>(weight),
-                SpanOrEmpty<float>(bias), yb.Span<float>(), BlockedBatchNormRelu.Vectorized);
-            if (GradNode.WillRecord(x, weight, bias))
-            {
-                var node = new ChannelNormBackwardNode(op, n, channels, inner, batchStatistics, 1, blocked: true);
-                node.Keep(x, mean, invStd, weight, relu: true, bias);
-                GradNode.Record(yb, node, x, weight, bias);
-            }
-            mean.Dispose();
-            invStd.Dispose();
-            return yb;
-        }
         // Kernel layout: instance norm treats every (sample, channel) plane as a channel of one sample.
         int kn = perInstance ? 1 : n, kc = perInstance ? n * channels : channels;
         var w = perInstance && weight is not null ? RepeatChannels(weight, n) : weight;
@@ -97,7 +80,7 @@ public static partial class Ops
     }
 
     /// <summary>Backward of batch norm and instance norm (inputs x, weight, bias), and of batch norm fused with ReLU.</summary>
-    private sealed class ChannelNormBackwardNode(string op, int n, int channels, int inner, bool batchStatistics, int fold, bool blocked = false) : GradNode
+    private sealed class ChannelNormBackwardNode(string op, int n, int channels, int inner, bool batchStatistics, int fold) : GradNode
     {
         private Tensor? _x, _mean, _invStd, _w, _b;
         private bool _relu;
@@ -125,11 +108,7 @@ public static partial class Ops
             var dw = NeedsGrad(1) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var db = NeedsGrad(2) ? Tensor.Empty(new Shape(channels), x.DType) : null;
             var k = KernelBackend.For(x.DType);
-            if (blocked)
-                BlockedBatchNormRelu.Backward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
-                    SpanOrEmpty<float>(_w), SpanOrEmpty<float>(_b), batchStatistics, GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw),
-                    GradSpanOrEmpty<float>(db), BlockedBatchNormRelu.Vectorized);
-            else if (_relu)
+            if (_relu)
             {
                 if (x.DType == DType.Float32)
                     k.BatchNormReluBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),

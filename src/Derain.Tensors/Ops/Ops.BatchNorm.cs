@@ -26,27 +26,8 @@ public static partial class Ops
         bool training = false, double momentum = 0.1, double eps = 1e-5)
         => BatchNorm("BatchNormRelu", x, runningMean, runningVar, weight, bias, training, momentum, eps, relu: true);
 
-    /// <summary>
-    /// <see cref="BatchNormRelu"/> of x [N, C, H, W] written channel-blocked ([N, ⌈C/16⌉, H, W, 16],
-    /// <see cref="ActivationLayout.Blocked"/>) for a convolution that reads blocked input: the values, running statistics
-    /// and gradients of <c>ToChannelBlocks(BatchNormRelu(…))</c> bit for bit, without the separate layout conversion
-    /// of the output and of its gradient (float32: one fused pass each way; float64 runs the two ops).
-    /// </summary>
-    public static Tensor BatchNormReluToChannelBlocks(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
-        bool training = false, double momentum = 0.1, double eps = 1e-5)
-    {
-        x.ThrowIfDisposed();
-        if (x.Rank != 4) throw ShapeError("BatchNormReluToChannelBlocks", $"input must be [N, C, H, W]; got {x.Shape}.");
-        if (x.DType != DType.Float32)
-        {
-            using var planar = BatchNormRelu(x, runningMean, runningVar, weight, bias, training, momentum, eps);
-            return ToChannelBlocks(planar);
-        }
-        return BatchNorm("BatchNormReluToChannelBlocks", x, runningMean, runningVar, weight, bias, training, momentum, eps, relu: true, blocked: true);
-    }
-
     private static Tensor BatchNorm(string op, Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, double momentum, double eps, bool relu, bool blocked = false)
+        bool training, double momentum, double eps, bool relu)
     {
         var (n, channels, inner) = ChannelLayout(op, x, runningMean, runningVar, weight, bias, eps);
         if (!training)
@@ -54,7 +35,7 @@ public static partial class Ops
             if (runningMean is null || runningVar is null)
                 throw new ArgumentException($"{op}: evaluation mode (training: false) needs running_mean and running_var; input {x.Shape}.");
             return ChannelNormFromStatistics(op, x, n, channels, inner, CopyOutOfGraph(runningMean), VarianceToInvStd(runningVar, eps), weight, bias, false,
-                relu: relu, blocked: blocked);
+                relu: relu);
         }
         long count = (long)n * inner;
         if (count <= 1)
@@ -64,7 +45,7 @@ public static partial class Ops
         if (runningVar is not null) UpdateRunning(runningVar, variance, 1, momentum, count / (count - 1.0));
         var invStd = VarianceToInvStd(variance, eps);
         variance.Dispose();
-        return ChannelNormFromStatistics(op, x, n, channels, inner, mean, invStd, weight, bias, true, relu: relu, blocked: blocked);
+        return ChannelNormFromStatistics(op, x, n, channels, inner, mean, invStd, weight, bias, true, relu: relu);
     }
 
     /// <summary>

@@ -194,7 +194,7 @@ internal static unsafe class FewChannelConv
     /// i ≥ <paramref name="rows"/> read as zeros (AVX-512: unpack, in-lane shuffle, two 128-bit lane shuffles).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
+    private static void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
     {
         // Sixteen named registers (an array would live in memory).
         var z = Vector512<float>.Zero;
