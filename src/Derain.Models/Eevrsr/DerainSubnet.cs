@@ -78,20 +78,21 @@ internal sealed class DenseBlock : Module
     public Tensor Forward(Tensor x, Action<string, Tensor>? trace)
     {
         if (!Tensors.Autograd.GradMode.IsEnabled && x.Shape[0] == 1) return ForwardInPlace(x, trace);
+        // The features stay separate tensors: each layer's first BN → ReLU reads them as the channels of their
+        // concatenation (TfBatchNorm.ForwardReluConcat) and writes its normalised concatenation once, so the
+        // concatenation itself is never copied (nor, in the backward pass, its gradient split into copies).
+        var features = new List<Tensor> { x };
         Tensor last = x;
         for (int i = 0; i < _layers.Length; i++)
         {
             var layer = _layers[i];
-            var input = x;
-            last = Intermediates.Release(() => layer.Forward(input));
+            last = Intermediates.Release(() => layer.Forward(features));
             trace?.Invoke($"dense{i + 1}", last);
             if (i + 1 == _layers.Length) break;
-            x = Ops.Concat([x, last], 1);
-            // Inference: the previous concatenation (not the block input, which the caller owns) and the layer's
-            // output now live inside x.
-            if (i > 0) Intermediates.Drop(input);
-            Intermediates.Drop(last);
+            features.Add(last);
         }
+        // The earlier layers' outputs (not the block input, which the caller owns); a graph keeps its own aliases.
+        for (int i = 1; i < features.Count; i++) Intermediates.Drop(features[i]);
         return last;
     }
 
@@ -115,7 +116,7 @@ internal sealed class DenseBlock : Module
         {
             var layer = _layers[i];
             using var input = Ops.Narrow(features, 1, 0, channels);
-            last = Intermediates.Release(() => layer.Forward(input));
+            last = Intermediates.Release(() => layer.Forward([input]));
             trace?.Invoke($"dense{i + 1}", last);
             if (i + 1 == _layers.Length) break;
             CopyInto(last, features, channels * plane);
@@ -146,10 +147,12 @@ internal sealed class DenseLayer : Module
         _conv3x3 = RegisterModule("conv3x3", EevrsrInit.Conv(4 * growth, growth, 3, 1, g));
     }
 
-    public Tensor Forward(Tensor x)
+    /// <summary>The layer on the channel concatenation of <paramref name="features"/> (never built: see <see cref="TfBatchNorm.ForwardReluConcat"/>).</summary>
+    public Tensor Forward(IReadOnlyList<Tensor> features)
     {
-        // BN → ReLU fused (TfBatchNorm.ForwardRelu): the same values as the two ops, with one pass less.
-        var y = _conv1x1.Forward(_bn1.ForwardRelu(x));
+        // BN → ReLU fused (TfBatchNorm.ForwardReluConcat): the same values as concatenation, batch norm and ReLU,
+        // in one pass that writes the normalised concatenation.
+        var y = _conv1x1.Forward(_bn1.ForwardReluConcat(features));
         // The 3×3 convolution reads its 48 channels channel-blocked: one conversion here (and its adjoint in the
         // backward pass) instead of the reorders oneDNN would run in forward, backward-weights and backward-data.
         var z = Ops.ToChannelBlocks(_bn2.ForwardRelu(y));

@@ -58,6 +58,21 @@ public sealed class TfBatchNorm : Layer
     /// <summary>relu(Forward(x)) in one fused op (<see cref="Ops.BatchNormRelu"/>): the same values and gradients, one pass and one stored tensor fewer.</summary>
     public Tensor ForwardRelu(Tensor x) => Normalize(x, relu: true);
 
+    /// <summary>
+    /// <see cref="ForwardRelu"/> of the channel concatenation of <paramref name="parts"/> [N, Cᵢ, …] (ΣCᵢ = the layer's
+    /// features) without building it (<see cref="Ops.BatchNormReluConcat"/>): the same values, moving statistics and
+    /// gradients as <c>ForwardRelu(Ops.Concat(parts, 1))</c>, without the concatenation's copies.
+    /// </summary>
+    public Tensor ForwardReluConcat(IReadOnlyList<Tensor> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("TfBatchNorm.ForwardReluConcat: needs at least one part.", nameof(parts));
+        if (!Training) return Ops.BatchNormReluConcat(parts, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
+        var first = parts[0];
+        return Train(first.DType, first.NumElements / first.Shape[1],
+            (mean, variance) => Ops.BatchNormReluConcat(parts, mean, variance, Weight, Bias, training: true, momentum: 1.0, eps: _eps));
+    }
+
     private Tensor Normalize(Tensor x, bool relu)
     {
         if (!Training)
@@ -66,15 +81,24 @@ public sealed class TfBatchNorm : Layer
                 ? Ops.BatchNormRelu(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps)
                 : Ops.BatchNorm(x, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
         }
+        long count = x.NumElements / Weight.Shape[0];
+        return Train(x.DType, count, (mean, variance) => relu
+            ? Ops.BatchNormRelu(x, mean, variance, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
+            : Ops.BatchNorm(x, mean, variance, Weight, Bias, training: true, momentum: 1.0, eps: _eps));
+    }
+
+    /// <summary>
+    /// Runs a training-mode batch norm <paramref name="normalize"/>(scratch mean, scratch variance) over
+    /// <paramref name="count"/> values per channel and updates the moving averages from its batch statistics.
+    /// </summary>
+    private Tensor Train(DType dtype, long count, Func<Tensor, Tensor, Tensor> normalize)
+    {
         int c = Weight.Shape[0];
         // Ops.BatchNorm with momentum 1 overwrites the scratch statistics with the batch mean and the unbiased
         // variance; the biased one (what tf.nn.moments returns) is recovered by the factor (count − 1)/count.
-        using var batchMean = Tensor.Zeros(new Shape(c), x.DType);
-        using var batchVar = Tensor.Zeros(new Shape(c), x.DType);
-        var y = relu
-            ? Ops.BatchNormRelu(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps)
-            : Ops.BatchNorm(x, batchMean, batchVar, Weight, Bias, training: true, momentum: 1.0, eps: _eps);
-        long count = x.NumElements / c;
+        using var batchMean = Tensor.Zeros(new Shape(c), dtype);
+        using var batchVar = Tensor.Zeros(new Shape(c), dtype);
+        var y = normalize(batchMean, batchVar);
         UpdateMovingAverages(batchMean, batchVar, (count - 1.0) / count);
         return y;
     }

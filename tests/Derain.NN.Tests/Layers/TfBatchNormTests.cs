@@ -54,4 +54,25 @@ public class TfBatchNormTests
         Assert.Equal((1.5 - 0.5) / Math.Sqrt(0.25 + 1e-3) * 2 + 0.1, y[0], 1e-5);
         Assert.Equal((-0.5 - 0.5) / Math.Sqrt(0.25 + 1e-3) * 2 + 0.1, y[1], 1e-5);
     }
+
+    [Fact]
+    public void ForwardReluConcat_equals_ForwardRelu_of_the_concatenation_bit_for_bit()
+    {
+        // Two training steps (moving averages updated from the parts' statistics), then evaluation.
+        var g = new Generator(5);
+        var a = new TfBatchNorm(7);
+        var b = new TfBatchNorm(7);
+        foreach (var p in new[] { a.Weight, b.Weight }) p.Data.AsSpan().Fill(1.3f);
+        var batches = Enumerable.Range(0, 3).Select(_ => new[] { Tensor.Randn(new Shape(2, 4, 3, 5), g), Tensor.Randn(new Shape(2, 3, 3, 5), g) * 2 + 1 }).ToArray();
+        for (int step = 0; step < 3; step++)
+        {
+            if (step == 2) { a.Eval(); b.Eval(); }
+            var parts = batches[step];
+            var fused = a.ForwardReluConcat(parts).ToArray();
+            var separate = b.ForwardRelu(Ops.Concat(parts, 1)).ToArray();
+            Assert.True(fused.AsSpan().SequenceEqual(separate), $"outputs differ at step {step}");
+            Assert.True(a.MovingMean.Data.ToArray().AsSpan().SequenceEqual(b.MovingMean.Data.ToArray()), $"moving means differ at step {step}");
+            Assert.True(a.MovingVariance.Data.ToArray().AsSpan().SequenceEqual(b.MovingVariance.Data.ToArray()), $"moving variances differ at step {step}");
+        }
+    }
 }

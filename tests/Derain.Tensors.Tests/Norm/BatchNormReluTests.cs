@@ -66,3 +66,65 @@ public class BatchNormReluTests
 
     private static Tensor Convert(Tensor t, DType dtype) => dtype == DType.Float32 ? t : Tensor.FromArray(t.ToDoubleArray(), t.Shape.ToArray());
 }
+
+/// <summary>
+/// Ops.BatchNormReluConcat normalises parts as the channels of their concatenation without building it: values,
+/// running statistics and every gradient must equal <c>BatchNormRelu(Concat(parts, 1))</c> bit for bit (batch norm is
+/// per channel, and each channel runs the same kernel code on the same values). Parts of different widths, planes with
+/// scalar tails and planes longer than one summation block, float32 and float64, training and evaluation, and parts
+/// that take no gradient.
+/// </summary>
+public class BatchNormReluConcatTests
+{
+    [Theory]
+    [InlineData(true, DType.Float32, 7, 11)]
+    [InlineData(false, DType.Float32, 7, 11)]
+    [InlineData(true, DType.Float64, 7, 11)]
+    [InlineData(false, DType.Float64, 7, 11)]
+    [InlineData(true, DType.Float32, 50, 45)]
+    public void Equals_batch_norm_relu_of_the_concatenation_bit_for_bit(bool training, DType dtype, int h, int w)
+    {
+        var separate = Run(training, dtype, h, w, fused: false, frozenPart: -1);
+        var fused = Run(training, dtype, h, w, fused: true, frozenPart: -1);
+        Assert.Equal(separate.Length, fused.Length);
+        for (int i = 0; i < separate.Length; i++)
+            Assert.True(separate[i].SequenceEqual(fused[i]), $"result {i} differs (training: {training}, {dtype}, {h}×{w})");
+        Assert.Contains(0.0, separate[0]);
+        Assert.Contains(separate[0], v => v > 0);
+    }
+
+    [Fact]
+    public void A_part_without_gradient_gets_none_and_the_rest_are_unchanged()
+    {
+        var separate = Run(true, DType.Float32, 9, 10, fused: false, frozenPart: 1);
+        var fused = Run(true, DType.Float32, 9, 10, fused: true, frozenPart: 1);
+        for (int i = 0; i < separate.Length; i++)
+            Assert.True(separate[i].SequenceEqual(fused[i]), $"result {i} differs");
+    }
+
+    /// <summary>Output, running mean, running var, then the gradient of each part (empty when frozen), weight and bias.</summary>
+    private static double[][] Run(bool training, DType dtype, int h, int w, bool fused, int frozenPart)
+    {
+        int[] widths = [3, 5, 2];
+        int c = widths.Sum();
+        var g = new Generator(73);
+        var parts = widths.Select((k, i) =>
+        {
+            var p = Convert(Tensor.Randn(new Shape(2, k, h, w), g) * (1 + i) + 0.2 * i, dtype);
+            return i == frozenPart ? p : p.RequireGrad();
+        }).ToArray();
+        var wt = Convert(Tensor.Rand(new Shape(c), g) + 0.5, dtype).RequireGrad();
+        var b = Convert(Tensor.Randn(new Shape(c), g) * 0.3, dtype).RequireGrad();
+        var rm = Convert(Tensor.Randn(new Shape(c), g) * 0.1, dtype);
+        var rv = Convert(Tensor.Rand(new Shape(c), g) + 0.5, dtype);
+        var dy = Convert(Tensor.Randn(new Shape(2, c, h, w), g), dtype);
+        var y = fused
+            ? Ops.BatchNormReluConcat(parts, rm, rv, wt, b, training, momentum: 0.3, eps: 1e-3)
+            : Ops.BatchNormRelu(Ops.Concat(parts, 1), rm, rv, wt, b, training, momentum: 0.3, eps: 1e-3);
+        y.Backward(dy);
+        return [y.ToDoubleArray(), rm.ToDoubleArray(), rv.ToDoubleArray(), .. parts.Select(p => p.Grad?.ToDoubleArray() ?? []),
+            wt.Grad!.ToDoubleArray(), b.Grad!.ToDoubleArray()];
+    }
+
+    private static Tensor Convert(Tensor t, DType dtype) => dtype == DType.Float32 ? t : Tensor.FromArray(t.ToDoubleArray(), t.Shape.ToArray());
+}

@@ -47,11 +47,26 @@ public partial class ManagedKernels
         where T : unmanaged, IFloatingPointIeee754<T>
         => NormalizeChannels(n, channels, inner, x, mean, invStd, weight, bias, y, relu: true);
 
+    /// <summary>
+    /// <see cref="BatchNormReluForward{T}"/> writing channels [<paramref name="yOffset"/>, yOffset + channels) of a y
+    /// [n, <paramref name="yChannels"/>, inner]: batch norm + ReLU of one part of a channel concatenation, written in place
+    /// in the concatenated output (<see cref="Ops.BatchNormReluConcat"/>). Each channel's values are those of the
+    /// contiguous kernel.
+    /// </summary>
+    internal static void BatchNormReluForwardInto<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int yChannels, int yOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => NormalizeChannels(n, channels, inner, x, mean, invStd, weight, bias, y, relu: true, yChannels, yOffset);
+
     private static unsafe void NormalizeChannels<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd,
-        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, bool relu)
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, bool relu, int yChannels = -1, int yOffset = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int total = CheckBatchNormSizes("BatchNormForward", n, channels, inner, x.Length, y.Length);
+        if (yChannels < 0) yChannels = channels;
+        if (yOffset < 0 || channels + yOffset > yChannels)
+            throw new ArgumentException($"BatchNormForward: channels [{yOffset}, {yOffset + channels}) outside an output of {yChannels}.");
+        int total = CheckBatchNormSizes("BatchNormForward", n, channels, inner, x.Length);
+        CheckBatchNormSizes("BatchNormForward", n, yChannels, inner, y.Length);
         CheckLength("BatchNormForward", "mean", mean.Length, channels);
         CheckLength("BatchNormForward", "invStd", invStd.Length, channels);
         if (!weight.IsEmpty) CheckLength("BatchNormForward", "weight", weight.Length, channels);
@@ -60,7 +75,7 @@ public partial class ManagedKernels
         fixed (T* px = x, pm = mean, pi = invStd, pw = weight, pb = bias, py = y)
         {
             var xs = new Ptr<T>(px, total);
-            var ys = new Ptr<T>(py, total);
+            var ys = new Ptr<T>(py, y.Length);
             var ms = new Ptr<T>(pm, channels);
             var isd = new Ptr<T>(pi, channels);
             var ws = new Ptr<T>(pw, weight.Length);
@@ -70,10 +85,11 @@ public partial class ManagedKernels
                 for (int p = start; p < end; p++)
                 {
                     int ch = p % channels;
+                    int yp = (p / channels * yChannels + yOffset + ch) * inner;
                     T scale = hasW ? isd[ch] * ws[ch] : isd[ch];
                     T shift = hasB ? bs[ch] : T.Zero;
-                    if (relu) LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShiftRelu<T>(ms[ch], scale, shift));
-                    else LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(p * inner, inner), new CenterScaleShift<T>(ms[ch], scale, shift));
+                    if (relu) LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(yp, inner), new CenterScaleShiftRelu<T>(ms[ch], scale, shift));
+                    else LaneMaps.Map(xs.Slice(p * inner, inner), ys.Slice(yp, inner), new CenterScaleShift<T>(ms[ch], scale, shift));
                 }
             });
         }
@@ -86,11 +102,25 @@ public partial class ManagedKernels
         => NormalizeChannelsBackward(n, channels, inner, x, dy, mean, invStd, weight, batchStatistics, dx, dweight, dbias);
 
     /// <inheritdoc/>
-    public virtual unsafe void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
+    public virtual void BatchNormReluBackward<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean,
         ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, bool batchStatistics, Span<T> dx, Span<T> dweight, Span<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => BatchNormReluBackwardFrom(n, channels, inner, x, dy, channels, 0, mean, invStd, weight, bias, batchStatistics, dx, dweight, dbias);
+
+    /// <summary>
+    /// <see cref="BatchNormReluBackward{T}"/> reading dy from channels [<paramref name="dyOffset"/>, dyOffset + channels)
+    /// of a dy [n, <paramref name="dyChannels"/>, inner]: the gradients of one part of a channel concatenation
+    /// (<see cref="Ops.BatchNormReluConcat"/>). Each channel's results are those of the contiguous kernel.
+    /// </summary>
+    internal static unsafe void BatchNormReluBackwardFrom<T>(int n, int channels, int inner, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int dyChannels, int dyOffset,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> invStd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, bool batchStatistics, Span<T> dx, Span<T> dweight,
+        Span<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int total = CheckBatchNormSizes("BatchNormReluBackward", n, channels, inner, x.Length, dy.Length);
+        if (dyOffset < 0 || channels + dyOffset > dyChannels)
+            throw new ArgumentException($"BatchNormReluBackward: channels [{dyOffset}, {dyOffset + channels}) outside a gradient of {dyChannels}.");
+        int total = CheckBatchNormSizes("BatchNormReluBackward", n, channels, inner, x.Length);
+        CheckBatchNormSizes("BatchNormReluBackward", n, dyChannels, inner, dy.Length);
         CheckLength("BatchNormReluBackward", "mean", mean.Length, channels);
         CheckLength("BatchNormReluBackward", "invStd", invStd.Length, channels);
         bool hasW = !weight.IsEmpty, hasB = !bias.IsEmpty, wantDx = !dx.IsEmpty, wantDw = !dweight.IsEmpty, wantDb = !dbias.IsEmpty;
@@ -104,7 +134,7 @@ public partial class ManagedKernels
         fixed (T* px = x, pg = dy, pm = mean, pi = invStd, pw = weight, pb = bias, pdx = dx, pdw = dweight, pdb = dbias)
         {
             var xs = new Ptr<T>(px, total);
-            var gs = new Ptr<T>(pg, total);
+            var gs = new Ptr<T>(pg, dy.Length);
             var ms = new Ptr<T>(pm, channels);
             var isd = new Ptr<T>(pi, channels);
             var ws = new Ptr<T>(pw, weight.Length);
@@ -127,8 +157,8 @@ public partial class ManagedKernels
                     {
                         for (int i = 0; i < n; i++)
                         {
-                            int off = (i * channels + ch) * inner;
-                            var (a, b) = LaneMaps.ReluMaskedSumAndDotCentered(gs.Slice(off, inner), xs.Slice(off, inner), m, mask);
+                            int off = (i * channels + ch) * inner, goff = (i * dyChannels + dyOffset + ch) * inner;
+                            var (a, b) = LaneMaps.ReluMaskedSumAndDotCentered(gs.Slice(goff, inner), xs.Slice(off, inner), m, mask);
                             sumG += a;
                             sumGx += b;
                         }
@@ -141,11 +171,11 @@ public partial class ManagedKernels
                     T c2 = batchStatistics ? T.CreateTruncating(sumGx / count) * rstd * rstd : T.Zero;
                     for (int i = 0; i < n; i++)
                     {
-                        int off = (i * channels + ch) * inner;
+                        int off = (i * channels + ch) * inner, goff = (i * dyChannels + dyOffset + ch) * inner;
                         if (batchStatistics)
-                            LaneMaps.Map(gs.Slice(off, inner), xs.Slice(off, inner), dxs.Slice(off, inner),
+                            LaneMaps.Map(gs.Slice(goff, inner), xs.Slice(off, inner), dxs.Slice(off, inner),
                                 new ReluMaskedNormInputGrad<T>(mask, new NormInputGrad<T>(m, k, c1, c2)));
-                        else LaneMaps.Map(gs.Slice(off, inner), xs.Slice(off, inner), dxs.Slice(off, inner), new ReluMaskedScale<T>(mask, k));
+                        else LaneMaps.Map(gs.Slice(goff, inner), xs.Slice(off, inner), dxs.Slice(off, inner), new ReluMaskedScale<T>(mask, k));
                     }
                 }
             });
