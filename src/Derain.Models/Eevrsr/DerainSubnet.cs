@@ -81,18 +81,28 @@ internal sealed class DenseBlock : Module
         // The features stay separate tensors: each layer's first BN → ReLU reads them as the channels of their
         // concatenation (TfBatchNorm.ForwardReluConcat) and writes its normalised concatenation once, so the
         // concatenation itself is never copied (nor, in the backward pass, its gradient split into copies).
+        // In training, each feature's batch statistics are computed once and handed to every later layer.
+        bool training = _layers[0].Training;
         var features = new List<Tensor> { x };
+        var statistics = new List<(Tensor Mean, Tensor Variance)>();
+        if (training) statistics.Add(Ops.BatchStatistics(x));
         Tensor last = x;
         for (int i = 0; i < _layers.Length; i++)
         {
             var layer = _layers[i];
-            last = Intermediates.Release(() => layer.Forward(features));
+            last = Intermediates.Release(() => layer.Forward(features, training ? statistics : null));
             trace?.Invoke($"dense{i + 1}", last);
             if (i + 1 == _layers.Length) break;
             features.Add(last);
+            if (training) statistics.Add(Ops.BatchStatistics(last));
         }
         // The earlier layers' outputs (not the block input, which the caller owns); a graph keeps its own aliases.
         for (int i = 1; i < features.Count; i++) Intermediates.Drop(features[i]);
+        foreach (var (mean, variance) in statistics)
+        {
+            mean.Dispose();
+            variance.Dispose();
+        }
         return last;
     }
 
@@ -147,12 +157,15 @@ internal sealed class DenseLayer : Module
         _conv3x3 = RegisterModule("conv3x3", EevrsrInit.Conv(4 * growth, growth, 3, 1, g));
     }
 
-    /// <summary>The layer on the channel concatenation of <paramref name="features"/> (never built: see <see cref="TfBatchNorm.ForwardReluConcat"/>).</summary>
-    public Tensor Forward(IReadOnlyList<Tensor> features)
+    /// <summary>
+    /// The layer on the channel concatenation of <paramref name="features"/> (never built: see
+    /// <see cref="TfBatchNorm.ForwardReluConcat"/>); in training, <paramref name="statistics"/> may give each feature's batch statistics.
+    /// </summary>
+    public Tensor Forward(IReadOnlyList<Tensor> features, IReadOnlyList<(Tensor Mean, Tensor Variance)>? statistics = null)
     {
         // BN → ReLU fused (TfBatchNorm.ForwardReluConcat): the same values as concatenation, batch norm and ReLU,
         // in one pass that writes the normalised concatenation.
-        var y = _conv1x1.Forward(_bn1.ForwardReluConcat(features));
+        var y = _conv1x1.Forward(_bn1.ForwardReluConcat(features, statistics));
         // The 3×3 convolution reads its 48 channels channel-blocked: one conversion here (and its adjoint in the
         // backward pass) instead of the reorders oneDNN would run in forward, backward-weights and backward-data.
         var z = Ops.ToChannelBlocks(_bn2.ForwardRelu(y));

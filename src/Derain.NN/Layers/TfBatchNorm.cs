@@ -63,14 +63,17 @@ public sealed class TfBatchNorm : Layer
     /// features) without building it (<see cref="Ops.BatchNormReluConcat"/>): the same values, moving statistics and
     /// gradients as <c>ForwardRelu(Ops.Concat(parts, 1))</c>, without the concatenation's copies.
     /// </summary>
-    public Tensor ForwardReluConcat(IReadOnlyList<Tensor> parts)
+    /// <param name="parts">The features, [N, Cᵢ, …].</param>
+    /// <param name="partStatistics">Optional, used in training only: each part's <see cref="Ops.BatchStatistics"/>, computed once by the caller.</param>
+    public Tensor ForwardReluConcat(IReadOnlyList<Tensor> parts, IReadOnlyList<(Tensor Mean, Tensor Variance)>? partStatistics = null)
     {
         ArgumentNullException.ThrowIfNull(parts);
         if (parts.Count == 0) throw new ArgumentException("TfBatchNorm.ForwardReluConcat: needs at least one part.", nameof(parts));
         if (!Training) return Ops.BatchNormReluConcat(parts, MovingMean, MovingVariance, Weight, Bias, training: false, eps: _eps);
         var first = parts[0];
         return Train(first.DType, first.NumElements / first.Shape[1],
-            (mean, variance) => Ops.BatchNormReluConcat(parts, mean, variance, Weight, Bias, training: true, momentum: 1.0, eps: _eps));
+            (mean, variance) => Ops.BatchNormReluConcat(parts, mean, variance, Weight, Bias, training: true, momentum: 1.0, eps: _eps,
+            partStatistics: partStatistics));
     }
 
     private Tensor Normalize(Tensor x, bool relu)

@@ -15,9 +15,16 @@ public static partial class Ops
     /// (the same kernels on the same values); what is saved is the concatenation's copy and, in the backward pass,
     /// the copies that split its gradient into the parts. Dense blocks (DenseNet, EEVRSR) normalise the growing
     /// concatenation of all earlier features in every layer.
+    /// <para>
+    /// <c>partStatistics</c> (training only, optional): each part's batch statistics as <see cref="BatchStatistics"/>
+    /// returned them for that very tensor, used instead of computing them again (a dense block normalises every
+    /// feature in each later layer, with the same statistics each time). They are the same kernel's results on the same
+    /// values, so nothing changes but the passes saved.
+    /// </para>
     /// </summary>
     public static Tensor BatchNormReluConcat(IReadOnlyList<Tensor> parts, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null,
-        Tensor? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5)
+        Tensor? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5,
+        IReadOnlyList<(Tensor Mean, Tensor Variance)>? partStatistics = null)
     {
         const string op = "BatchNormReluConcat";
         ArgumentNullException.ThrowIfNull(parts);
@@ -48,6 +55,19 @@ public static partial class Ops
                 throw ShapeError(op, $"{what} has shape {t.Shape}; expected [{channels}] for the concatenation {shape}.");
         }
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"{op}: eps must be ≥ 0; got {eps}.");
+        if (partStatistics is not null)
+        {
+            if (partStatistics.Count != parts.Count)
+                throw ShapeError(op, $"{partStatistics.Count} part statistics for {parts.Count} parts.");
+            for (int i = 0; i < parts.Count; i++)
+                foreach (var t in new[] { partStatistics[i].Mean, partStatistics[i].Variance })
+                {
+                    t.ThrowIfDisposed();
+                    CheckSameDType(op, first, t);
+                    if (t.Rank != 1 || t.Shape[0] != sizes[i])
+                        throw ShapeError(op, $"statistics of part {i} have shape {t.Shape}; expected [{sizes[i]}] for part {parts[i].Shape}.");
+                }
+        }
         int n = first.Shape[0], inner = first.Shape.Product(2, first.Rank);
         Tensor mean, invStd;
         if (!training)
@@ -67,7 +87,12 @@ public static partial class Ops
             int offset = 0;
             for (int i = 0; i < parts.Count; offset += sizes[i], i++)
             {
-                if (first.DType == DType.Float32)
+                if (partStatistics is not null)
+                {
+                    CopyChannels(partStatistics[i].Mean, mean, offset);
+                    CopyChannels(partStatistics[i].Variance, variance, offset);
+                }
+                else if (first.DType == DType.Float32)
                     k.BatchNormStatistics(n, sizes[i], inner, parts[i].Span<float>(), mean.Span<float>().Slice(offset, sizes[i]), variance.Span<float>().Slice(offset, sizes[i]));
                 else
                     k.BatchNormStatistics(n, sizes[i], inner, parts[i].Span<double>(), mean.Span<double>().Slice(offset, sizes[i]), variance.Span<double>().Slice(offset, sizes[i]));
@@ -89,6 +114,24 @@ public static partial class Ops
         mean.Dispose();
         invStd.Dispose();
         return y;
+    }
+
+    /// <summary>
+    /// Per-channel batch mean and biased variance of x [N, C, …], computed as training-mode batch norm computes them
+    /// (the same kernel), for <see cref="BatchNormReluConcat"/>'s <c>partStatistics</c>. Not differentiable: the
+    /// batch norm that uses them differentiates through them itself.
+    /// </summary>
+    public static (Tensor Mean, Tensor Variance) BatchStatistics(Tensor x)
+    {
+        x.ThrowIfDisposed();
+        if (x.Rank < 2) throw ShapeError("BatchStatistics", $"input must be [N, C, …]; got {x.Shape}.");
+        return ChannelStatistics(x, x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
+    }
+
+    private static void CopyChannels(Tensor source, Tensor target, int offset)
+    {
+        if (source.DType == DType.Float32) source.Span<float>().CopyTo(target.Span<float>()[offset..]);
+        else source.Span<double>().CopyTo(target.Span<double>()[offset..]);
     }
 
     private static void ForwardParts<T>(IReadOnlyList<Tensor> parts, int[] sizes, int n, int channels, int inner, Tensor mean, Tensor invStd,

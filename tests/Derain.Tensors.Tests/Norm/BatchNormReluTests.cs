@@ -86,9 +86,13 @@ public class BatchNormReluConcatTests
     {
         var separate = Run(training, dtype, h, w, fused: false, frozenPart: -1);
         var fused = Run(training, dtype, h, w, fused: true, frozenPart: -1);
+        var given = Run(training, dtype, h, w, fused: true, frozenPart: -1, givenStatistics: true);
         Assert.Equal(separate.Length, fused.Length);
         for (int i = 0; i < separate.Length; i++)
+        {
             Assert.True(separate[i].SequenceEqual(fused[i]), $"result {i} differs (training: {training}, {dtype}, {h}×{w})");
+            Assert.True(separate[i].SequenceEqual(given[i]), $"result {i} differs with the parts' statistics given (training: {training}, {dtype}, {h}×{w})");
+        }
         Assert.Contains(0.0, separate[0]);
         Assert.Contains(separate[0], v => v > 0);
     }
@@ -103,7 +107,7 @@ public class BatchNormReluConcatTests
     }
 
     /// <summary>Output, running mean, running var, then the gradient of each part (empty when frozen), weight and bias.</summary>
-    private static double[][] Run(bool training, DType dtype, int h, int w, bool fused, int frozenPart)
+    private static double[][] Run(bool training, DType dtype, int h, int w, bool fused, int frozenPart, bool givenStatistics = false)
     {
         int[] widths = [3, 5, 2];
         int c = widths.Sum();
@@ -118,8 +122,9 @@ public class BatchNormReluConcatTests
         var rm = Convert(Tensor.Randn(new Shape(c), g) * 0.1, dtype);
         var rv = Convert(Tensor.Rand(new Shape(c), g) + 0.5, dtype);
         var dy = Convert(Tensor.Randn(new Shape(2, c, h, w), g), dtype);
+        var statistics = givenStatistics ? parts.Select(Ops.BatchStatistics).ToArray() : null;
         var y = fused
-            ? Ops.BatchNormReluConcat(parts, rm, rv, wt, b, training, momentum: 0.3, eps: 1e-3)
+            ? Ops.BatchNormReluConcat(parts, rm, rv, wt, b, training, momentum: 0.3, eps: 1e-3, partStatistics: statistics)
             : Ops.BatchNormRelu(Ops.Concat(parts, 1), rm, rv, wt, b, training, momentum: 0.3, eps: 1e-3);
         y.Backward(dy);
         return [y.ToDoubleArray(), rm.ToDoubleArray(), rv.ToDoubleArray(), .. parts.Select(p => p.Grad?.ToDoubleArray() ?? []),
