@@ -40,8 +40,7 @@ public static class TrainCommand
 
     private static int Run(IAnsiConsole console, ExperimentConfig experiment)
     {
-        // ViMP-Net is scored on RGB (the official cal-iqa.py), the others on the luma.
-        var reporter = new ConsoleReporter(console, experiment.Network.Type == "vimpnet" ? "RGB" : "Y");
+        var reporter = new ConsoleReporter(console, experiment.Network.ValidationChannel);
         using var stop = new CancellationTokenSource();
         void Stop()
         {

@@ -320,7 +320,7 @@ public sealed partial class Trainer
             return meta;
         }
 
-        private void WritePlot() => TrainingPlot.Write(Path.Combine(_directory, PlotFile), _log.Entries, _config.Name);
+        private void WritePlot() => TrainingPlot.Write(Path.Combine(_directory, PlotFile), _log.Entries, _config.Name, _config.Network.ValidationChannel);
 
         private TrainingResult Interrupt(double secondsPerIteration)
         {

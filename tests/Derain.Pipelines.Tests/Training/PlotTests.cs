@@ -26,8 +26,27 @@ public sealed class PlotTests
     private static Image WriteAndRead(TempFolder dir, List<LogEntry> entries)
     {
         string path = dir["plot.png"];
-        TrainingPlot.Write(path, entries, "test run");
+        TrainingPlot.Write(path, entries, "test run", "Y");
         return ImageFile.Read(path);
+    }
+
+    /// <summary>
+    /// The PSNR panel names what validation scored (ViMP-Net: RGB, the others: Y): drawing the same log with the two
+    /// names differs only in the rows of that panel's title, above the panel (whose plot area starts at row 432) and
+    /// below the loss panel's axis labels.
+    /// </summary>
+    [Fact]
+    public void PsnrPanelNamesTheValidationChannel()
+    {
+        var entries = Entries(i => 1.0 / i, i => 25 + 0.1 * i);
+        var luma = TrainingPlot.Render(entries, "run", "Y").ToImage();
+        var rgb = TrainingPlot.Render(entries, "run", "RGB").ToImage();
+        var rows = Enumerable.Range(0, luma.Height)
+            .Where(y => Enumerable.Range(0, 3).Any(c => Enumerable.Range(0, luma.Width)
+                .Any(x => luma.Data[c * luma.PlaneSize + y * luma.Width + x] != rgb.Data[c * rgb.PlaneSize + y * rgb.Width + x])))
+            .ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, y => Assert.InRange(y, 380, 431));
     }
 
     /// <summary>For each column holding pixels of <paramref name="color"/> in rows [top, bottom), the mean row.</summary>
@@ -149,7 +168,7 @@ public sealed class PlotTests
             if (i % 10 == 0) entries.Add(new LogEntry(LogEntry.Validation, i * 10).Add("psnr", 25 + i * 0.01).Add("input_psnr", 24.0));
         }
         string path = dir["plot.png"];
-        TrainingPlot.Write(path, entries, "mgid");
+        TrainingPlot.Write(path, entries, "mgid", "Y");
         var image = ImageFile.Read(path);
         int plane = image.PlaneSize;
         (int, int, int) At(int x, int y) => (Byte(image.Data[y * image.Width + x]), Byte(image.Data[plane + y * image.Width + x]), Byte(image.Data[2 * plane + y * image.Width + x]));

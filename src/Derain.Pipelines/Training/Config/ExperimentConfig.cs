@@ -235,6 +235,12 @@ public sealed class NetworkConfig
 
     public string Type { get; }
 
+    /// <summary>
+    /// What validation scores: "RGB" for ViMP-Net (the official metrics/cal-iqa.py), "Y" (the luma) for the others —
+    /// named in the console's validation lines and the plot's PSNR panel.
+    /// </summary>
+    public string ValidationChannel => Type == "vimpnet" ? "RGB" : "Y";
+
     public string Variant { get; }
 
     /// <summary>

@@ -27,9 +27,14 @@ public static class TrainingPlot
     private static readonly (int Top, int Bottom) LossPanel = (64, 356), PsnrPanel = (432, Height - 72);
 
     /// <summary>Renders the log entries and writes the PNG (through a temporary file).</summary>
-    public static void Write(string path, IReadOnlyList<LogEntry> entries, string title) => ImageFile.Write(path, Render(entries, title).ToImage());
+    /// <param name="path">The PNG to write.</param>
+    /// <param name="entries">The training log.</param>
+    /// <param name="title">The run's name, drawn at the top.</param>
+    /// <param name="channel">What the validation PSNR was computed on ("Y" or "RGB"), named in that panel's title.</param>
+    public static void Write(string path, IReadOnlyList<LogEntry> entries, string title, string channel)
+        => ImageFile.Write(path, Render(entries, title, channel).ToImage());
 
-    public static Canvas Render(IReadOnlyList<LogEntry> entries, string title)
+    public static Canvas Render(IReadOnlyList<LogEntry> entries, string title, string channel)
     {
         var canvas = new Canvas(Width, Height, Background);
         PlotFont.Draw(canvas, title, Left, 16, Scale, Ink);
@@ -53,7 +58,7 @@ public static class TrainingPlot
         psnrSeries.RemoveAll(s => s.Points.Count == 0);
         var psnrValues = psnrSeries.SelectMany(s => s.Points.Select(p => p.Y)).ToList();
         Panel(canvas, PsnrPanel, x, psnrValues.Count == 0 ? null : Axis.Linear(psnrValues.Min(), psnrValues.Max(), 5),
-            "validation PSNR on Y (dB)", "PSNR (dB)", psnrSeries, markers: true);
+            $"validation PSNR on {channel} (dB)", "PSNR (dB)", psnrSeries, markers: true);
 
         const string xTitle = "iteration";
         PlotFont.Draw(canvas, xTitle, (Left + Right - PlotFont.Measure(xTitle, Scale)) / 2, Height - 28, Scale, Ink);
