@@ -183,72 +183,7 @@ internal static class LaneMaps
     /// <summary>(Σ g_i, Σ g_i·(x_i − mean)) in one pass: the two sums every normalisation backward needs.</summary>
     public static (double Sum, double DotCentered) SumAndDotCentered<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = g.Length;
-        if (x.Length < n) throw new ArgumentException("LaneMaps.SumAndDotCentered: x shorter than g.");
-        double s1 = 0, s2 = 0;
-        for (int start = 0; start < n; start += SumBlock)
-        {
-            int len = Math.Min(SumBlock, n - start);
-            var (a, b) = SumAndDotCenteredBlock(g.Slice(start, len), x.Slice(start, len), mean);
-            s1 += double.CreateTruncating(a);
-            s2 += double.CreateTruncating(b);
-        }
-        return (s1, s2);
-    }
-
-    private static (T, T) SumAndDotCenteredBlock<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = g.Length;
-        ref T gr = ref MemoryMarshal.GetReference(g);
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        int i = 0;
-        T s1 = T.Zero, s2 = T.Zero;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
-        {
-            int c = Vector512<T>.Count;
-            var m = Vector512.Create(mean);
-            Vector512<T> a1 = Vector512<T>.Zero, a2 = a1, b1 = a1, b2 = a1;
-            for (; i <= n - 2 * c; i += 2 * c)
-            {
-                var g0 = Vector512.LoadUnsafe(ref gr, (nuint)i);
-                var g1 = Vector512.LoadUnsafe(ref gr, (nuint)(i + c));
-                a1 += g0;
-                b1 += g1;
-                a2 += g0 * (Vector512.LoadUnsafe(ref xr, (nuint)i) - m);
-                b2 += g1 * (Vector512.LoadUnsafe(ref xr, (nuint)(i + c)) - m);
-            }
-            for (; i <= n - c; i += c)
-            {
-                var gv = Vector512.LoadUnsafe(ref gr, (nuint)i);
-                a1 += gv;
-                a2 += gv * (Vector512.LoadUnsafe(ref xr, (nuint)i) - m);
-            }
-            s1 += Vector512.Sum(a1 + b1);
-            s2 += Vector512.Sum(a2 + b2);
-        }
-        if (Vector256.IsHardwareAccelerated && n - i >= Vector256<T>.Count)
-        {
-            var m = Vector256.Create(mean);
-            Vector256<T> a1 = Vector256<T>.Zero, a2 = Vector256<T>.Zero;
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-            {
-                var gv = Vector256.LoadUnsafe(ref gr, (nuint)i);
-                a1 += gv;
-                a2 += gv * (Vector256.LoadUnsafe(ref xr, (nuint)i) - m);
-            }
-            s1 += Vector256.Sum(a1);
-            s2 += Vector256.Sum(a2);
-        }
-        for (; i < n; i++)
-        {
-            T gv = Unsafe.Add(ref gr, i);
-            s1 += gv;
-            s2 += gv * (Unsafe.Add(ref xr, i) - mean);
-        }
-        return (s1, s2);
-    }
+        => SumAndDotCentered(g, x, mean, new FirstOperand<T>());
 
     /// <summary>
     /// <see cref="SumAndDotCentered{T}"/> of g = relu'(y)·dy, where y = max((x − mean)·scale + shift, 0) is recomputed
@@ -259,23 +194,29 @@ internal static class LaneMaps
     /// </summary>
     public static (double Sum, double DotCentered) ReluMaskedSumAndDotCentered<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, ReluMaskedGrad<T> mask)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => SumAndDotCentered(dy, x, mean, mask);
+
+    /// <summary>Both of the above: g_i = <paramref name="grad"/>(dy_i, x_i), summed in blocks of <see cref="SumBlock"/>.</summary>
+    private static (double Sum, double DotCentered) SumAndDotCentered<T, TGrad>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, TGrad grad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TGrad : struct, ILane2<T>
     {
         int n = dy.Length;
-        if (x.Length < n) throw new ArgumentException("LaneMaps.ReluMaskedSumAndDotCentered: x shorter than dy.");
+        if (x.Length < n) throw new ArgumentException("LaneMaps.SumAndDotCentered: x shorter than the gradient.");
         double s1 = 0, s2 = 0;
         for (int start = 0; start < n; start += SumBlock)
         {
             int len = Math.Min(SumBlock, n - start);
-            var (a, b) = ReluMaskedSumAndDotCenteredBlock(dy.Slice(start, len), x.Slice(start, len), mean, mask);
+            var (a, b) = SumAndDotCenteredBlock(dy.Slice(start, len), x.Slice(start, len), mean, grad);
             s1 += double.CreateTruncating(a);
             s2 += double.CreateTruncating(b);
         }
         return (s1, s2);
     }
 
-    /// <summary><see cref="SumAndDotCenteredBlock{T}"/> with g computed from (dy, x) by <paramref name="mask"/>.</summary>
-    private static (T, T) ReluMaskedSumAndDotCenteredBlock<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, ReluMaskedGrad<T> mask)
+    private static (T, T) SumAndDotCenteredBlock<T, TGrad>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, TGrad mask)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TGrad : struct, ILane2<T>
     {
         int n = dy.Length;
         ref T gr = ref MemoryMarshal.GetReference(dy);
@@ -330,6 +271,14 @@ internal static class LaneMaps
             s2 += gv * (xv - mean);
         }
         return (s1, s2);
+    }
+
+    /// <summary>g = dy unchanged: the plain <see cref="SumAndDotCentered{T}"/>.</summary>
+    private readonly struct FirstOperand<T> : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T a, T b) => a;
+        public Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a;
+        public Vector512<T> Apply(Vector512<T> a, Vector512<T> b) => a;
     }
 
     private readonly struct Product<T> : ILane2<T> where T : unmanaged, IFloatingPointIeee754<T>
