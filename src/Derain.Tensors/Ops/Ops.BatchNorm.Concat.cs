@@ -46,14 +46,7 @@ public static partial class Ops
             channels += sizes[i];
         }
         var shape = first.Shape.With(1, channels);
-        foreach (var (t, what) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
-        {
-            if (t is null) continue;
-            t.ThrowIfDisposed();
-            CheckSameDType(op, first, t);
-            if (t.Rank != 1 || t.Shape[0] != channels)
-                throw ShapeError(op, $"{what} has shape {t.Shape}; expected [{channels}] for the concatenation {shape}.");
-        }
+        CheckChannelParameters(op, first, channels, $"for the concatenation {shape}", runningMean, runningVar, weight, bias);
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"{op}: eps must be ≥ 0; got {eps}.");
         if (partStatistics is not null)
         {

@@ -88,15 +88,25 @@ public static partial class Ops
         if (x.Rank < 2) throw ShapeError(op, $"input must be [N, C, …] with at least 2 dimensions; got shape {x.Shape}.");
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"{op}: eps must be ≥ 0; got {eps}.");
         int c = x.Shape[1];
+        CheckChannelParameters(op, x, c, $"for input {x.Shape} (C = {c})", runningMean, runningVar, weight, bias);
+        return (x.Shape[0], c, x.Shape.Product(2, x.Rank));
+    }
+
+    /// <summary>
+    /// Checks the optional per-channel tensors (running statistics, affine parameters): alive, of <paramref name="like"/>'s
+    /// dtype and of shape [<paramref name="channels"/>]; <paramref name="expectedFor"/> ends the message ("for input …").
+    /// </summary>
+    private static void CheckChannelParameters(string op, Tensor like, int channels, string expectedFor,
+        Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias)
+    {
         foreach (var (t, what) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
         {
             if (t is null) continue;
             t.ThrowIfDisposed();
-            CheckSameDType(op, x, t);
-            if (t.Rank != 1 || t.Shape[0] != c)
-                throw ShapeError(op, $"{what} has shape {t.Shape}; expected [{c}] for input {x.Shape} (C = {c}).");
+            CheckSameDType(op, like, t);
+            if (t.Rank != 1 || t.Shape[0] != channels)
+                throw ShapeError(op, $"{what} has shape {t.Shape}; expected [{channels}] {expectedFor}.");
         }
-        return (x.Shape[0], c, x.Shape.Product(2, x.Rank));
     }
 
     /// <summary>Mean and biased variance per channel of x viewed as [n, channels, inner].</summary>
