@@ -66,6 +66,20 @@ public static class ConvProbe
                     string impl = k.ConvImplementation(g, pass, pass != DnnlKernels.ConvPass.BackwardData) ?? "?";
                     line += $" | {pass.ToString()[..5]} {(plain ? "plain" : alg == DnnlAlgKind.ConvolutionAuto ? "auto" : "any")} {best,6:F2} {impl}";
                 }
+                // Both activations channels-last (NHWC): oneDNN's NHWC kernels, no reorders.
+                {
+                    k.OwnConvKernels = true;
+                    k.PlainLayout = DnnlKernels.PlainLayoutPays;
+                    k.BackwardWeightsAlgorithm = null;
+                    var nhwc = new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: false, InputChannelsLast: true, OutputChannelsLast: true);
+                    Action run = pass switch
+                    {
+                        DnnlKernels.ConvPass.Forward => () => k.ConvForwardF32(g, nhwc, x.Span<float>(), w.Span<float>(), b.Span<float>(), y.Span<float>()),
+                        DnnlKernels.ConvPass.BackwardData => () => k.ConvBackwardDataF32(g, nhwc, y.Span<float>(), w.Span<float>(), dx.Span<float>()),
+                        _ => () => k.ConvBackwardWeightsF32(g, nhwc, x.Span<float>(), y.Span<float>(), dw.Span<float>(), db.Span<float>()),
+                    };
+                    line += $" | {pass.ToString()[..5]} nhwc {Time(run, reps),6:F2}";
+                }
                 // Derain's own kernels for few input channels (FewChannelConv; NCHW dy here, blocked in the flow stages).
                 k.OwnConvKernels = true;
                 k.PlainLayout = DnnlKernels.PlainLayoutPays;

@@ -88,15 +88,17 @@ internal sealed class FlowStage : Module
         var input = x;
         return Intermediates.Release(() =>
         {
-            // The activations between the stage's convolutions stay channel-blocked (Ops.ToChannelBlocks): the
-            // convolutions and PReLUs read and write them as they are, in both passes, instead of reordering
-            // NCHW ↔ blocked around every convolution. Only the stage's input and the head's output are NCHW.
-            var h = input;
-            var layout = ActivationLayout.Planar;
-            foreach (var layer in _body)
+            // The activations between the stage's convolutions never go back to NCHW. The first layer (2 or 5 input
+            // channels) writes channel blocks, whose backward passes run on FewChannelConv; the 24-channel layers
+            // after it run on oneDNN's NHWC kernels (channels-last in and out, the second layer's input reordered
+            // from blocks inside its plan), which waste less on 24 channels than the 16-channel blocks
+            // (./bench convprobe; docs/eevrsr.md, Benchmark). Only the stage's input and the head's output are NCHW.
+            var h = _body[0].Forward(input, ActivationLayout.Planar, ActivationLayout.Blocked);
+            var layout = ActivationLayout.Blocked;
+            foreach (var layer in _body.AsSpan(1))
             {
-                h = layer.Forward(h, layout);
-                layout = ActivationLayout.Blocked;
+                h = layer.Forward(h, layout, ActivationLayout.ChannelsLast);
+                layout = ActivationLayout.ChannelsLast;
             }
             return Ops.PixelShuffle(Ops.Tanh(_head.Forward(h, layout)), _upscale);
         });
@@ -115,9 +117,17 @@ internal sealed class ConvPrelu : Module
         _prelu = RegisterModule("prelu", new PRelu(outChannels, init: 0.0));
     }
 
-    /// <summary>The layer on an input in <paramref name="input"/> layout; the output is channel-blocked.</summary>
-    public Tensor Forward(Tensor x, ActivationLayout input) =>
-        Ops.PReluBlocked(_conv.Forward(x, input, ActivationLayout.Blocked), _prelu.Weight);
+    /// <summary>The layer from an input in <paramref name="input"/> layout to an output in <paramref name="output"/> layout.</summary>
+    public Tensor Forward(Tensor x, ActivationLayout input, ActivationLayout output)
+    {
+        var y = _conv.Forward(x, input, output);
+        return output switch
+        {
+            ActivationLayout.Blocked => Ops.PReluBlocked(y, _prelu.Weight),
+            ActivationLayout.ChannelsLast => Ops.PReluChannelsLast(y, _prelu.Weight),
+            _ => Ops.PRelu(y, _prelu.Weight),
+        };
+    }
 }
 
 /// <summary>The official initialisation: Xavier-uniform weights (tf.contrib.layers.xavier_initializer), zero biases.</summary>

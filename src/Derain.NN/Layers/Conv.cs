@@ -61,14 +61,14 @@ public sealed class ConvNd : Layer
     }
 
     /// <summary>
-    /// The 2-D convolution with its input and/or output channel-blocked (<see cref="ActivationLayout"/>, see
+    /// The 2-D convolution with its input and/or output channel-blocked or channels-last (<see cref="ActivationLayout"/>, see
     /// <see cref="Ops.Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, ActivationLayout, ActivationLayout)"/>); ungrouped,
     /// undilated layers with one stride for both dimensions.
     /// </summary>
     public Tensor Forward(Tensor x, ActivationLayout input, ActivationLayout output = ActivationLayout.Planar)
     {
         if (SpatialRank != 2 || Groups != 1 || _dilation.Any(d => d != 1) || _stride[0] != _stride[1])
-            throw new InvalidOperationException($"Channel-blocked activations need an ungrouped, undilated Conv2d with one stride; this layer is Conv{SpatialRank}d, groups {Groups}, stride [{string.Join(", ", _stride)}], dilation [{string.Join(", ", _dilation)}].");
+            throw new InvalidOperationException($"Channel-blocked and channels-last activations need an ungrouped, undilated Conv2d with one stride; this layer is Conv{SpatialRank}d, groups {Groups}, stride [{string.Join(", ", _stride)}], dilation [{string.Join(", ", _dilation)}].");
         return Ops.Conv2d(x, Weight, Bias?.Data, _stride[0], _padding, input, output);
     }
 

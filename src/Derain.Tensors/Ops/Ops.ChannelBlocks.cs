@@ -16,6 +16,9 @@ public enum ActivationLayout
 
     /// <summary>[N, ⌈C/16⌉, H, W, 16] (oneDNN's aBcd16b): channel c at block c / 16, lane c % 16; lanes past C are zero.</summary>
     Blocked,
+
+    /// <summary>[N, H, W, C] (oneDNN's acdb, NHWC): the channels of a pixel contiguous.</summary>
+    ChannelsLast,
 }
 
 public static partial class Ops
@@ -62,10 +65,11 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// torch.nn.functional.conv2d (groups 1, dilation 1) with the input and/or the output channel-blocked
-    /// (<see cref="ActivationLayout"/>); the channel counts come from the weight [Cout, Cin, kh, kw]. On oneDNN the
-    /// blocked sides are handed to the convolution as they are, in every pass; elsewhere the result is computed by
-    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, int, int)"/> between layout conversions.
+    /// torch.nn.functional.conv2d (groups 1, dilation 1) with the input and/or the output channel-blocked or
+    /// channels-last (<see cref="ActivationLayout"/>); the channel counts come from the weight [Cout, Cin, kh, kw]. On
+    /// oneDNN those sides are handed to the convolution as they are, in every pass (with either side channels-last
+    /// the convolution runs on oneDNN's NHWC kernels and reorders only a side held otherwise); elsewhere the result
+    /// is computed by <see cref="Conv2d(Tensor, Tensor, Tensor?, int, ConvPadding, int, int)"/> between layout conversions.
     /// </summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride, ConvPadding padding, ActivationLayout input, ActivationLayout output)
     {
@@ -76,22 +80,40 @@ public static partial class Ops
         if (weight.Rank != 4) throw ShapeError(op, $"weight must be [Cout, Cin, kh, kw]; got {weight.Shape} for input {x.Shape}.");
         int cin = weight.Shape[1];
         if (input == ActivationLayout.Blocked) CheckBlocked(op, x, cin);
+        if (input == ActivationLayout.ChannelsLast && (x.Rank != 4 || x.Shape[3] != cin))
+            throw ShapeError(op, $"a channels-last input of {cin} channels must be [N, H, W, {cin}]; got {x.Shape}.");
         if (x.DType != DType.Float32 || KernelBackend.Float32 is not DnnlKernels dnnl)
         {
-            var planar = input == ActivationLayout.Blocked ? FromChannelBlocks(x, cin) : x;
+            var planar = input switch
+            {
+                ActivationLayout.Blocked => FromChannelBlocks(x, cin),
+                ActivationLayout.ChannelsLast => FromChannelsLast(x),
+                _ => x,
+            };
             var y = Conv2d(planar, weight, bias, stride, padding);
             if (!ReferenceEquals(planar, x)) planar.Dispose();
             if (output == ActivationLayout.Planar) return y;
-            var blocked = ToChannelBlocks(y);
+            var converted = output == ActivationLayout.Blocked ? ToChannelBlocks(y) : ToChannelsLast(y);
             y.Dispose();
-            return blocked;
+            return converted;
         }
-        var logical = input == ActivationLayout.Blocked ? new Shape(x.Shape[0], cin, x.Shape[2], x.Shape[3]) : x.Shape;
+        var logical = input switch
+        {
+            ActivationLayout.Blocked => new Shape(x.Shape[0], cin, x.Shape[2], x.Shape[3]),
+            ActivationLayout.ChannelsLast => new Shape(x.Shape[0], cin, x.Shape[1], x.Shape[2]),
+            _ => x.Shape,
+        };
         CheckSameDType(op, x, weight);
         if (bias is not null) CheckSameDType(op, x, bias);
         var g = ConvGeometryFor(op, 2, logical, weight, bias, [stride, stride], padding, [1, 1], 1);
-        var layouts = new DnnlKernels.ConvLayouts(input == ActivationLayout.Blocked, output == ActivationLayout.Blocked);
-        var outShape = layouts.OutputBlocked ? BlockedShape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]) : new Shape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]);
+        var layouts = new DnnlKernels.ConvLayouts(input == ActivationLayout.Blocked, output == ActivationLayout.Blocked,
+            input == ActivationLayout.ChannelsLast, output == ActivationLayout.ChannelsLast);
+        var outShape = output switch
+        {
+            ActivationLayout.Blocked => BlockedShape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]),
+            ActivationLayout.ChannelsLast => new Shape(g.N, g.OutSize[0], g.OutSize[1], g.OutChannels),
+            _ => new Shape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]),
+        };
         var result = Tensor.Empty(outShape, x.DType);
         dnnl.ConvForwardF32(g, layouts, x.Span<float>(), weight.Span<float>(), bias is null ? default : bias.Span<float>(), result.Span<float>());
         if (!GradNode.WillRecord(x, weight, bias)) return result;

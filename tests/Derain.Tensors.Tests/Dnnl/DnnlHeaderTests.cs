@@ -76,6 +76,7 @@ public class DnnlHeaderTests
         Enum<DnnlFormatTag>("Abcd", "dnnl_abcd");
         Enum<DnnlFormatTag>("Abcde", "dnnl_abcde");
         Enum<DnnlFormatTag>("Abcdef", "dnnl_abcdef");
+        Enum<DnnlFormatTag>("Acdb", "dnnl_acdb");
         Enum<DnnlFormatTag>("ABcd16b", "dnnl_aBcd16b");
 
         Enum<DnnlPropKind>("Undef", "dnnl_prop_kind_undef");

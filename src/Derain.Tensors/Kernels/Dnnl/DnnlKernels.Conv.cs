@@ -19,13 +19,19 @@ public sealed partial class DnnlKernels
 
     /// <summary>
     /// Which of a convolution's activations the caller holds in oneDNN's 16-channel blocked layout (aBcd16b, see
-    /// <see cref="Ops.ToChannelBlocks"/>) instead of NCHW: the input side (src, diff_src) and the output side (dst,
-    /// diff_dst). Blocked sides need no reorder when the primitive's chosen layout is that one, which it is for the
-    /// direct AVX-512 kernels whenever the channel count is at least 16.
+    /// <see cref="Ops.ToChannelBlocks"/>) or channels-last (acdb, NHWC, see <see cref="Ops.ToChannelsLast"/>) instead
+    /// of NCHW: the input side (src, diff_src) and the output side (dst, diff_dst). Blocked sides need no reorder when
+    /// the primitive's chosen layout is that one, which it is for the direct AVX-512 kernels whenever the channel
+    /// count is at least 16. When either side is channels-last the primitive itself runs on NHWC source and
+    /// destination (oneDNN's NHWC kernels: only the channel tail of a vector is wasted, where the blocked kernels pad
+    /// input and output channels to whole blocks), and only the other side, if it differs, is reordered.
     /// </summary>
-    internal readonly record struct ConvLayouts(bool InputBlocked, bool OutputBlocked)
+    internal readonly record struct ConvLayouts(bool InputBlocked, bool OutputBlocked, bool InputChannelsLast = false, bool OutputChannelsLast = false)
     {
-        public bool Any => InputBlocked || OutputBlocked;
+        public bool Any => InputBlocked || OutputBlocked || ChannelsLast;
+
+        /// <summary>The primitive runs on NHWC activations.</summary>
+        public bool ChannelsLast => InputChannelsLast || OutputChannelsLast;
     }
 
     /// <summary>
@@ -270,7 +276,7 @@ public sealed partial class DnnlKernels
     /// scalar (it is the exact oracle for the vector one) and would be slower than them.
     /// </summary>
     internal bool FewChannelPays(ConvGeometry g, ConvLayouts layouts) =>
-        OwnConvKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && FewChannelConv.Applies(g);
+        OwnConvKernels && FewChannelConv.VectorizedAvailable && !layouts.InputBlocked && !layouts.ChannelsLast && FewChannelConv.Applies(g);
 
     /// <summary>
     /// dx as the forward convolution of dy with the spatially flipped kernel (the adjoint of a stride-1 correlation
@@ -337,7 +343,7 @@ public sealed partial class DnnlKernels
     private static void CheckConvLengths(string op, ConvGeometry g, ConvLayouts layouts, int xLength, string xName, int wLength, int yLength, string yName)
     {
         if (layouts.Any && g.SpatialRank != 2)
-            throw new ArgumentException($"{op}: channel-blocked activations are implemented for 2-D convolutions only; got {g.SpatialRank}-D.");
+            throw new ArgumentException($"{op}: channel-blocked and channels-last activations are implemented for 2-D convolutions only; got {g.SpatialRank}-D.");
         CheckLength(op, xName, xLength, (long)g.N * StoredChannels(g.InChannels, layouts.InputBlocked) * g.InPlane);
         CheckLength(op, "w", wLength, (long)g.OutChannels * (g.InChannels / g.Groups) * g.KernelPlane);
         CheckLength(op, yName, yLength, (long)g.N * StoredChannels(g.OutChannels, layouts.OutputBlocked) * g.OutPlane);
@@ -489,10 +495,19 @@ public sealed partial class DnnlKernels
 
             // The caller's layouts; the primitive still chooses its own ("any"), and the plan reorders only where
             // they differ.
-            Src = layouts.InputBlocked ? Blocked16(src) : Plain(src);
-            SrcAny = plain ? Src : DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
-            Dst = layouts.OutputBlocked ? Blocked16(dst) : Plain(dst);
-            DstAny = plain ? Dst : DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
+            Src = layouts.InputBlocked ? Blocked16(src) : layouts.InputChannelsLast ? ChannelsLast(src) : Plain(src);
+            Dst = layouts.OutputBlocked ? Blocked16(dst) : layouts.OutputChannelsLast ? ChannelsLast(dst) : Plain(dst);
+            if (layouts.ChannelsLast)
+            {
+                // Given "any", oneDNN picks the blocked layouts; its NHWC kernels run only when asked for by name.
+                SrcAny = ChannelsLast(src);
+                DstAny = ChannelsLast(dst);
+            }
+            else
+            {
+                SrcAny = plain ? Src : DnnlNative.MemoryDescByTag(src, DnnlDataType.F32, DnnlFormatTag.Any);
+                DstAny = plain ? Dst : DnnlNative.MemoryDescByTag(dst, DnnlDataType.F32, DnnlFormatTag.Any);
+            }
             Weights = Plain(wei);
             WeightsAny = plain ? Weights : DnnlNative.MemoryDescByTag(wei, DnnlDataType.F32, DnnlFormatTag.Any);
             Bias = Plain([g.OutChannels]);
@@ -504,6 +519,12 @@ public sealed partial class DnnlKernels
         dims.Length == 4
             ? DnnlNative.MemoryDescByTag(dims, DnnlDataType.F32, DnnlFormatTag.ABcd16b)
             : throw new ArgumentException($"channel-blocked activations need rank 4; got rank {dims.Length}.");
+
+    /// <summary>oneDNN's acdb (NHWC): [N, H, W, C] row-major for the logical dims [N, C, H, W].</summary>
+    private static DnnlMemoryDesc ChannelsLast(ReadOnlySpan<long> dims) =>
+        dims.Length == 4
+            ? DnnlNative.MemoryDescByTag(dims, DnnlDataType.F32, DnnlFormatTag.Acdb)
+            : throw new ArgumentException($"channels-last activations need rank 4; got rank {dims.Length}.");
 
     /// <summary>A dense row-major descriptor of the given dims.</summary>
     private static DnnlMemoryDesc Plain(ReadOnlySpan<long> dims)

@@ -47,6 +47,9 @@ internal enum DnnlFormatTag
     Abcde = 7,
     Abcdef = 8,
 
+    /// <summary>dnnl_acdb (nhwc): 4-D with the second dimension (channels) innermost.</summary>
+    Acdb = 20,
+
     /// <summary>dnnl_aBcd16b: 4-D, the second dimension (channels) in blocks of 16, innermost.</summary>
     ABcd16b = 69,
 }
