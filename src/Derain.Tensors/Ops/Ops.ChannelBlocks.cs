@@ -336,29 +336,9 @@ public static partial class Ops
         for (int c = 0; c < dw.Length; c++) dw[c] = T.CreateTruncating(total[c]);
     }
 
-    private sealed class PReluBlockedNode : GradNode
+    private sealed class PReluBlockedNode : PReluNode
     {
-        private Tensor? _x, _w;
-
-        public override string Name => "PReluBackward";
-
-        public void Keep(Tensor x, Tensor w)
-        {
-            _x = Save(x);
-            _w = Save(w);
-        }
-
-        protected internal override Tensor?[] Backward(Tensor g)
-        {
-            var x = _x!;
-            var w = _w!;
-            var dx = NeedsGrad(0) ? Tensor.Empty(x.Shape, x.DType) : null;
-            var dw = NeedsGrad(1) ? Tensor.Empty(w.Shape, w.DType) : null;
-            if (x.DType == DType.Float32)
-                PReluBlockedBackward(x.Shape, x.Span<float>(), LaneWeights<float>(w, x.Shape[1]), g.Span<float>(), SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw));
-            else
-                PReluBlockedBackward(x.Shape, x.Span<double>(), LaneWeights<double>(w, x.Shape[1]), g.Span<double>(), SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw));
-            return [dx, dw];
-        }
+        protected override void Kernel<T>(Tensor x, Tensor w, ReadOnlySpan<T> g, Span<T> dx, Span<T> dw) =>
+            PReluBlockedBackward(x.Shape, x.Span<T>(), LaneWeights<T>(w, x.Shape[1]), g, dx, dw);
     }
 }

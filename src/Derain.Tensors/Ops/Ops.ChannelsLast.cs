@@ -173,30 +173,9 @@ public static partial class Ops
         for (int c = 0; c < channels; c++) dw[c] = T.CreateTruncating(total[c]);
     }
 
-    private sealed class PReluChannelsLastNode : GradNode
+    private sealed class PReluChannelsLastNode : PReluNode
     {
-        private Tensor? _x, _w;
-
-        public override string Name => "PReluBackward";
-
-        public void Keep(Tensor x, Tensor w)
-        {
-            _x = Save(x);
-            _w = Save(w);
-        }
-
-        protected internal override Tensor?[] Backward(Tensor g)
-        {
-            var x = _x!;
-            var w = _w!;
-            var dx = NeedsGrad(0) ? Tensor.Empty(x.Shape, x.DType) : null;
-            var dw = NeedsGrad(1) ? Tensor.Empty(w.Shape, w.DType) : null;
-            int channels = w.NumElements;
-            if (x.DType == DType.Float32)
-                PReluChannelsLastBackward(x.Span<float>(), PatternWeights<float>(w), channels, g.Span<float>(), SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw));
-            else
-                PReluChannelsLastBackward(x.Span<double>(), PatternWeights<double>(w), channels, g.Span<double>(), SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw));
-            return [dx, dw];
-        }
+        protected override void Kernel<T>(Tensor x, Tensor w, ReadOnlySpan<T> g, Span<T> dx, Span<T> dw) =>
+            PReluChannelsLastBackward(x.Span<T>(), PatternWeights<T>(w), w.NumElements, g, dx, dw);
     }
 }

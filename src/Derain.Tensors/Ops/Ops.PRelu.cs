@@ -105,9 +105,14 @@ public static partial class Ops
         for (int c = 0; c < s.Channels; c++) dw[c] = T.CreateTruncating(sums[c]);
     }
 
-    private sealed class PReluBackwardNode(PReluShape layout) : GradNode
+    /// <summary>
+    /// The backward node of the PReLU ops (planar, channel-blocked, channels-last): keeps x and the weight and asks
+    /// its layout's kernel for dx and dweight.
+    /// </summary>
+    private abstract class PReluNode : GradNode
     {
         private Tensor? _x, _w;
+
         public override string Name => "PReluBackward";
 
         public void Keep(Tensor x, Tensor w)
@@ -122,11 +127,18 @@ public static partial class Ops
             var w = _w!;
             var dx = NeedsGrad(0) ? Tensor.Empty(x.Shape, x.DType) : null;
             var dw = NeedsGrad(1) ? Tensor.Empty(w.Shape, w.DType) : null;
-            if (x.DType == DType.Float32)
-                PReluBackward(layout, x.Span<float>(), w.Span<float>(), g.Span<float>(), GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw));
-            else
-                PReluBackward(layout, x.Span<double>(), w.Span<double>(), g.Span<double>(), GradSpanOrEmpty<double>(dx), GradSpanOrEmpty<double>(dw));
+            if (x.DType == DType.Float32) Kernel(x, w, g.Span<float>(), SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw));
+            else Kernel(x, w, g.Span<double>(), SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw));
             return [dx, dw];
         }
+
+        /// <summary>dx (empty when not needed) and dweight (likewise) for the output gradient g.</summary>
+        protected abstract void Kernel<T>(Tensor x, Tensor w, ReadOnlySpan<T> g, Span<T> dx, Span<T> dw) where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private sealed class PReluBackwardNode(PReluShape layout) : PReluNode
+    {
+        protected override void Kernel<T>(Tensor x, Tensor w, ReadOnlySpan<T> g, Span<T> dx, Span<T> dw) =>
+            PReluBackward(layout, x.Span<T>(), w.Span<T>(), g, dx, dw);
     }
 }

@@ -53,45 +53,8 @@ public class ChannelBlocksTests
     [Theory]
     [MemberData(nameof(ConvShapes))]
     public void Blocked_convolution_on_oneDNN_matches_float64_reference_in_every_layout_pair(int n, int cin, int cout, int k, int stride, int size)
-    {
-        Assert.NotNull(Backend);
-        Assert.Same(Backend, KernelBackend.Float32);
-        int o = (size + stride - 1) / stride;
-        int pad = Math.Max((o - 1) * stride + k - size, 0);
-        var g = ConvGeometry.Create("ref", new Shape(n, cin, size, size), new Shape(cout, cin, k, k), [stride, stride], [1, 1],
-            [pad / 2, pad / 2], [pad - pad / 2, pad - pad / 2], 1);
-        var xs = TestData.Uniform(n * cin * size * size, 1);
-        var ws = TestData.Uniform(cout * cin * k * k, 2);
-        var bs = TestData.Uniform(cout, 3);
-        var dys = TestData.Uniform(n * cout * o * o, 4);
-        foreach (var (input, output) in new[] { (ActivationLayout.Blocked, ActivationLayout.Blocked), (ActivationLayout.Planar, ActivationLayout.Blocked), (ActivationLayout.Blocked, ActivationLayout.Planar) })
-        {
-            string what = $"{cin}→{cout} k{k} s{stride}, {input} → {output}";
-            using var xPlanar = Tensor.FromArray(xs, n, cin, size, size);
-            using var xIn = (input == ActivationLayout.Blocked ? Ops.ToChannelBlocks(xPlanar) : xPlanar.Detach()).RequireGrad();
-            using var w = Tensor.FromArray(ws, cout, cin, k, k).RequireGrad();
-            using var b = Tensor.FromArray(bs, cout).RequireGrad();
-            var y = Ops.Conv2d(xIn, w, b, stride, ConvPadding.Same, input, output);
-            using var dyPlanar = Tensor.FromArray(dys, n, cout, o, o);
-            using var dy = output == ActivationLayout.Blocked ? Ops.ToChannelBlocks(dyPlanar) : dyPlanar.Detach();
-            if (output == ActivationLayout.Blocked) AssertPaddingLanesZero(y, cout, what + " output");
-            using (GradMode.NoGrad())
-            {
-                using var yPlanar = output == ActivationLayout.Blocked ? Ops.FromChannelBlocks(y, cout) : y.Detach();
-                AssertClose(NaiveConv.Forward(g, xs, ws, bs), yPlanar.ToArray(), 1e-5, what + " forward");
-            }
-            y.Backward(dy);
-            if (input == ActivationLayout.Blocked) AssertPaddingLanesZero(xIn.Grad!, cin, what + " dx");
-            using (GradMode.NoGrad())
-            {
-                using var dx = input == ActivationLayout.Blocked ? Ops.FromChannelBlocks(xIn.Grad!, cin) : xIn.Grad!.Detach();
-                AssertClose(NaiveConv.BackwardData(g, dys, ws), dx.ToArray(), 1e-5, what + " dx");
-            }
-            AssertClose(NaiveConv.BackwardWeights(g, xs, dys), w.Grad!.ToArray(), 1e-4, what + " dw");
-            AssertClose(NaiveConv.BiasGrad(g, dys), b.Grad!.ToArray(), 1e-4, what + " db");
-            y.Dispose();
-        }
-    }
+        => LayoutConvReference.Check(n, cin, cout, k, stride, size,
+            [(ActivationLayout.Blocked, ActivationLayout.Blocked), (ActivationLayout.Planar, ActivationLayout.Blocked), (ActivationLayout.Blocked, ActivationLayout.Planar)]);
 
     [Fact]
     public void Blocked_convolution_in_float64_runs_the_planar_op_between_conversions()
@@ -154,7 +117,7 @@ public class ChannelBlocksTests
         Assert.Contains("[N, 3, H, W, 16]", e.Message);
     }
 
-    private static void AssertPaddingLanesZero(Tensor blocked, int channels, string what)
+    internal static void AssertPaddingLanesZero(Tensor blocked, int channels, string what)
     {
         var v = blocked.ToArray();
         for (int i = 0; i < v.Length; i++)

@@ -15,20 +15,6 @@ public class ChannelsLastTests
 {
     private static Tensor R(ulong seed, params int[] shape) => GradCheck.Randn(seed, shape);
 
-    private static Tensor ToLayout(Tensor planar, ActivationLayout layout) => layout switch
-    {
-        ActivationLayout.Blocked => Ops.ToChannelBlocks(planar),
-        ActivationLayout.ChannelsLast => Ops.ToChannelsLast(planar),
-        _ => planar.Detach(),
-    };
-
-    private static Tensor ToPlanar(Tensor t, ActivationLayout layout, int channels) => layout switch
-    {
-        ActivationLayout.Blocked => Ops.FromChannelBlocks(t, channels),
-        ActivationLayout.ChannelsLast => Ops.FromChannelsLast(t),
-        _ => t.Detach(),
-    };
-
     [Fact]
     public void ToChannelsLast_puts_channel_c_of_pixel_p_at_p_times_C_plus_c_and_back()
     {
@@ -59,43 +45,8 @@ public class ChannelsLastTests
     [MemberData(nameof(ConvShapes))]
     public void Channels_last_convolution_on_oneDNN_matches_float64_reference_in_every_layout_pair(int n, int cin, int cout, int k, int stride, int size)
     {
-        Assert.NotNull(Backend);
-        Assert.Same(Backend, KernelBackend.Float32);
-        int o = (size + stride - 1) / stride;
-        int pad = Math.Max((o - 1) * stride + k - size, 0);
-        var g = ConvGeometry.Create("ref", new Shape(n, cin, size, size), new Shape(cout, cin, k, k), [stride, stride], [1, 1],
-            [pad / 2, pad / 2], [pad - pad / 2, pad - pad / 2], 1);
-        var xs = TestData.Uniform(n * cin * size * size, 1);
-        var ws = TestData.Uniform(cout * cin * k * k, 2);
-        var bs = TestData.Uniform(cout, 3);
-        var dys = TestData.Uniform(n * cout * o * o, 4);
         const ActivationLayout P = ActivationLayout.Planar, B = ActivationLayout.Blocked, L = ActivationLayout.ChannelsLast;
-        foreach (var (input, output) in new[] { (L, L), (P, L), (B, L), (L, P), (L, B) })
-        {
-            string what = $"{cin}→{cout} k{k} s{stride}, {input} → {output}";
-            using var xPlanar = Tensor.FromArray(xs, n, cin, size, size);
-            using var xIn = ToLayout(xPlanar, input).RequireGrad();
-            using var w = Tensor.FromArray(ws, cout, cin, k, k).RequireGrad();
-            using var b = Tensor.FromArray(bs, cout).RequireGrad();
-            var y = Ops.Conv2d(xIn, w, b, stride, ConvPadding.Same, input, output);
-            using var dyPlanar = Tensor.FromArray(dys, n, cout, o, o);
-            using var dy = ToLayout(dyPlanar, output);
-            Assert.Equal(dy.Shape, y.Shape);
-            using (GradMode.NoGrad())
-            {
-                using var yPlanar = ToPlanar(y, output, cout);
-                AssertClose(NaiveConv.Forward(g, xs, ws, bs), yPlanar.ToArray(), 1e-5, what + " forward");
-            }
-            y.Backward(dy);
-            using (GradMode.NoGrad())
-            {
-                using var dx = ToPlanar(xIn.Grad!, input, cin);
-                AssertClose(NaiveConv.BackwardData(g, dys, ws), dx.ToArray(), 1e-5, what + " dx");
-            }
-            AssertClose(NaiveConv.BackwardWeights(g, xs, dys), w.Grad!.ToArray(), 1e-4, what + " dw");
-            AssertClose(NaiveConv.BiasGrad(g, dys), b.Grad!.ToArray(), 1e-4, what + " db");
-            y.Dispose();
-        }
+        LayoutConvReference.Check(n, cin, cout, k, stride, size, [(L, L), (P, L), (B, L), (L, P), (L, B)]);
     }
 
     [Fact]
