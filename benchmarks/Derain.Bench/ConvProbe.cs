@@ -71,7 +71,7 @@ public static class ConvProbe
                     k.OwnConvKernels = true;
                     k.PlainLayout = DnnlKernels.PlainLayoutPays;
                     k.BackwardWeightsAlgorithm = null;
-                    var nhwc = new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: false, InputChannelsLast: true, OutputChannelsLast: true);
+                    var nhwc = new DnnlKernels.ConvLayouts(ActivationLayout.ChannelsLast, ActivationLayout.ChannelsLast);
                     Action run = pass switch
                     {
                         DnnlKernels.ConvPass.Forward => () => k.ConvForwardF32(g, nhwc, x.Span<float>(), w.Span<float>(), b.Span<float>(), y.Span<float>()),
@@ -99,7 +99,7 @@ public static class ConvProbe
                     line += $" | {pass.ToString()[..5]} own {Time(own, reps),6:F2} FewChannelConv";
                     // dy channel-blocked, as the flow stages hand it over.
                     var yb = new float[n * ((cout + Ops.ChannelBlock - 1) / Ops.ChannelBlock) * Ops.ChannelBlock * o * o];
-                    var layouts = new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: true);
+                    var layouts = new DnnlKernels.ConvLayouts(ActivationLayout.Planar, ActivationLayout.Blocked);
                     Action ownBlocked = pass == DnnlKernels.ConvPass.BackwardData
                         ? () => k.ConvBackwardDataF32(g, layouts, yb, w.Span<float>(), dx.Span<float>())
                         : () => k.ConvBackwardWeightsF32(g, layouts, x.Span<float>(), yb, dw.Span<float>(), db.Span<float>());

@@ -106,8 +106,7 @@ public static partial class Ops
         CheckSameDType(op, x, weight);
         if (bias is not null) CheckSameDType(op, x, bias);
         var g = ConvGeometryFor(op, 2, logical, weight, bias, [stride, stride], padding, [1, 1], 1);
-        var layouts = new DnnlKernels.ConvLayouts(input == ActivationLayout.Blocked, output == ActivationLayout.Blocked,
-            input == ActivationLayout.ChannelsLast, output == ActivationLayout.ChannelsLast);
+        var layouts = new DnnlKernels.ConvLayouts(input, output);
         var outShape = output switch
         {
             ActivationLayout.Blocked => BlockedShape(g.N, g.OutChannels, g.OutSize[0], g.OutSize[1]),

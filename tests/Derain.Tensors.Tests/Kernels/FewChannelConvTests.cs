@@ -153,11 +153,11 @@ public class FewChannelConvTests
     public void Dnnl_backend_uses_it_for_the_first_layers_and_agrees_with_onednn()
     {
         var g = Geometry("5->24 5x5 s2 128²");
-        var layouts = new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: true);
+        var layouts = new DnnlKernels.ConvLayouts(ActivationLayout.Planar, ActivationLayout.Blocked);
         using var k = DnnlKernels.CreateIsolated();
         Assert.Equal(FewChannelConv.VectorizedAvailable, k.FewChannelPays(g, layouts));
         Assert.Equal(FewChannelConv.VectorizedAvailable, k.FewChannelPays(g, default));
-        Assert.False(k.FewChannelPays(g, new DnnlKernels.ConvLayouts(InputBlocked: true, OutputBlocked: true)));
+        Assert.False(k.FewChannelPays(g, new DnnlKernels.ConvLayouts(ActivationLayout.Blocked, ActivationLayout.Blocked)));
         var wide = ConvGeometry.Create("test", new Shape(2, 24, 16, 16), new Shape(24, 24, 3, 3), [1, 1], [1, 1], [1, 1], [1, 1], 1);
         Assert.False(k.FewChannelPays(wide, default));
 

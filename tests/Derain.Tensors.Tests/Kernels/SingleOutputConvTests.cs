@@ -126,7 +126,7 @@ public class SingleOutputConvTests
         using var k = DnnlKernels.CreateIsolated();
         var g = Geometry("6->1 5x5 128² same");
         Assert.Equal(SingleOutputConv.VectorizedAvailable, k.SingleOutputPays(g, default));
-        Assert.False(k.SingleOutputPays(g, new DnnlKernels.ConvLayouts(InputBlocked: false, OutputBlocked: true)));
+        Assert.False(k.SingleOutputPays(g, new DnnlKernels.ConvLayouts(ActivationLayout.Planar, ActivationLayout.Blocked)));
         var strided = ConvGeometry.Create("test", new Shape(1, 6, 16, 16), new Shape(1, 6, 3, 3), [2, 2], [1, 1], [1, 1], [1, 1], 1);
         Assert.False(k.SingleOutputPays(strided, default));
         k.OwnConvKernels = false;

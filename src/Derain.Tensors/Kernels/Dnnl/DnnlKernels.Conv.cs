@@ -26,12 +26,16 @@ public sealed partial class DnnlKernels
     /// destination (oneDNN's NHWC kernels: only the channel tail of a vector is wasted, where the blocked kernels pad
     /// input and output channels to whole blocks), and only the other side, if it differs, is reordered.
     /// </summary>
-    internal readonly record struct ConvLayouts(bool InputBlocked, bool OutputBlocked, bool InputChannelsLast = false, bool OutputChannelsLast = false)
+    internal readonly record struct ConvLayouts(ActivationLayout Input, ActivationLayout Output)
     {
-        public bool Any => InputBlocked || OutputBlocked || ChannelsLast;
+        public bool InputBlocked => Input == ActivationLayout.Blocked;
+
+        public bool OutputBlocked => Output == ActivationLayout.Blocked;
+
+        public bool Any => Input != ActivationLayout.Planar || Output != ActivationLayout.Planar;
 
         /// <summary>The primitive runs on NHWC activations.</summary>
-        public bool ChannelsLast => InputChannelsLast || OutputChannelsLast;
+        public bool ChannelsLast => Input == ActivationLayout.ChannelsLast || Output == ActivationLayout.ChannelsLast;
     }
 
     /// <summary>
@@ -495,8 +499,8 @@ public sealed partial class DnnlKernels
 
             // The caller's layouts; the primitive still chooses its own ("any"), and the plan reorders only where
             // they differ.
-            Src = layouts.InputBlocked ? Blocked16(src) : layouts.InputChannelsLast ? ChannelsLast(src) : Plain(src);
-            Dst = layouts.OutputBlocked ? Blocked16(dst) : layouts.OutputChannelsLast ? ChannelsLast(dst) : Plain(dst);
+            Src = Described(src, layouts.Input);
+            Dst = Described(dst, layouts.Output);
             if (layouts.ChannelsLast)
             {
                 // Given "any", oneDNN picks the blocked layouts; its NHWC kernels run only when asked for by name.
@@ -519,6 +523,14 @@ public sealed partial class DnnlKernels
         dims.Length == 4
             ? DnnlNative.MemoryDescByTag(dims, DnnlDataType.F32, DnnlFormatTag.ABcd16b)
             : throw new ArgumentException($"channel-blocked activations need rank 4; got rank {dims.Length}.");
+
+    /// <summary>The descriptor of activations with the logical dims [N, C, …] held in <paramref name="layout"/>.</summary>
+    private static DnnlMemoryDesc Described(ReadOnlySpan<long> dims, ActivationLayout layout) => layout switch
+    {
+        ActivationLayout.Blocked => Blocked16(dims),
+        ActivationLayout.ChannelsLast => ChannelsLast(dims),
+        _ => Plain(dims),
+    };
 
     /// <summary>oneDNN's acdb (NHWC): [N, H, W, C] row-major for the logical dims [N, C, H, W].</summary>
     private static DnnlMemoryDesc ChannelsLast(ReadOnlySpan<long> dims) =>
