@@ -112,17 +112,17 @@ public static partial class Ops
             {
                 if (x.DType == DType.Float32)
                     k.BatchNormReluBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
-                        SpanOrEmpty<float>(_w), SpanOrEmpty<float>(_b), batchStatistics, GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
+                        SpanOrEmpty<float>(_w), SpanOrEmpty<float>(_b), batchStatistics, SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw), SpanOrEmpty<float>(db));
                 else
                     k.BatchNormReluBackward(n, channels, inner, x.Span<double>(), g.Span<double>(), _mean!.Span<double>(), _invStd!.Span<double>(),
-                        SpanOrEmpty<double>(_w), SpanOrEmpty<double>(_b), batchStatistics, GradSpanOrEmpty<double>(dx), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
+                        SpanOrEmpty<double>(_w), SpanOrEmpty<double>(_b), batchStatistics, SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw), SpanOrEmpty<double>(db));
             }
             else if (x.DType == DType.Float32)
                 k.BatchNormBackward(n, channels, inner, x.Span<float>(), g.Span<float>(), _mean!.Span<float>(), _invStd!.Span<float>(),
-                    SpanOrEmpty<float>(_w), batchStatistics, GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
+                    SpanOrEmpty<float>(_w), batchStatistics, SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw), SpanOrEmpty<float>(db));
             else
                 k.BatchNormBackward(n, channels, inner, x.Span<double>(), g.Span<double>(), _mean!.Span<double>(), _invStd!.Span<double>(),
-                    SpanOrEmpty<double>(_w), batchStatistics, GradSpanOrEmpty<double>(dx), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
+                    SpanOrEmpty<double>(_w), batchStatistics, SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw), SpanOrEmpty<double>(db));
             return [dx, Fold(dw, 1), Fold(db, 2)];
         }
 

@@ -55,8 +55,6 @@ public static partial class Ops
         return y;
     }
 
-    private static Span<T> GradSpanOrEmpty<T>(Tensor? t) => t is null ? [] : t.Span<T>();
-
     private sealed class LayerNormBackwardNode(int rows, int cols) : GradNode
     {
         private Tensor? _x, _w, _mean, _rstd;
@@ -79,10 +77,10 @@ public static partial class Ops
             var k = KernelBackend.For(x.DType);
             if (x.DType == DType.Float32)
                 k.LayerNormBackward(rows, cols, x.Span<float>(), g.Span<float>(), SpanOrEmpty<float>(_w), _mean!.Span<float>(), _rstd!.Span<float>(),
-                    GradSpanOrEmpty<float>(dx), GradSpanOrEmpty<float>(dw), GradSpanOrEmpty<float>(db));
+                    SpanOrEmpty<float>(dx), SpanOrEmpty<float>(dw), SpanOrEmpty<float>(db));
             else
                 k.LayerNormBackward(rows, cols, x.Span<double>(), g.Span<double>(), SpanOrEmpty<double>(_w), _mean!.Span<double>(), _rstd!.Span<double>(),
-                    GradSpanOrEmpty<double>(dx), GradSpanOrEmpty<double>(dw), GradSpanOrEmpty<double>(db));
+                    SpanOrEmpty<double>(dx), SpanOrEmpty<double>(dw), SpanOrEmpty<double>(db));
             return [dx, dw, db];
         }
     }
